@@ -1,0 +1,106 @@
+"""qbank: a gamified question bank with FSRS spaced repetition for medical education."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from qbank.clock import SystemClock
+from qbank.config import check_config, load_config
+from qbank.extensions import csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    config_overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Flask:
+    """Build and wire the app: settings, extensions, blueprints. Nothing else."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(load_config(os.environ if environ is None else environ))
+    if config_overrides:
+        app.config.from_mapping(config_overrides)
+    check_config(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from qbank.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from qbank import models  # noqa: F401  (registers every table on the metadata)
+    from qbank.services.throttle import LoginThrottle
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    app.extensions["qbank_clock"] = app.config.get("QBANK_CLOCK") or SystemClock()
+    app.extensions["qbank_login_throttle"] = LoginThrottle.from_settings(
+        app.config["QBANK_RATELIMIT_STORAGE_URL"], app.config["QBANK_LOGIN_FAILURE_LIMIT"]
+    )
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _tune_sqlite)
+            event.listen(db.engine, "begin", _begin_sqlite)
+
+    if app.config["QBANK_PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["QBANK_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside the one writer; the busy timeout makes workers queue
+    # for the write lock instead of failing at once.
+    # The driver's own transaction handling breaks SAVEPOINT; SQLAlchemy emits BEGIN
+    # itself instead (see _begin_sqlite), as its documentation recommends.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_sqlite(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from qbank.views import admin, auth, bank, errors, main
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(bank.bp)
+    app.register_blueprint(admin.bp)
+    errors.register(app)

@@ -1,0 +1,112 @@
+"""Flask commands; they call the same services as the views and commit once."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, url_for
+
+from qbank import PROJECT_ROOT, clock
+from qbank.extensions import db
+from qbank.models import Role
+from qbank.services import accounts
+from qbank.services.seed import seed_demo
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(reset_link)
+    app.cli.add_command(seed)
+
+
+def _password_from_prompt(email: str) -> str:
+    while True:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = accounts.password_problem(password, email)
+        if problem is None:
+            return password
+        click.echo(problem, err=True)
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.STUDENT.value,
+    show_default=True,
+    help="Role to create the account with, or to grant if it exists.",
+)
+@click.option("--name", default="", help="Display name (default: the part before @).")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of prompting.",
+)
+def create_user(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create an account, or grant ROLE to the account that has EMAIL."""
+    user = accounts.find_user_by_email(email)
+    if user is not None:
+        try:
+            accounts.set_role(user, Role(role), acting=user)
+        except accounts.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(f"{user.email} is now {user.role}.")
+        return
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else _password_from_prompt(email)
+    try:
+        user = accounts.register_user(email, password, name, clock.now(), role=Role(role))
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@click.command("reset-link")
+@click.argument("email")
+def reset_link(email: str) -> None:
+    """Print a one-time password reset link for the account with EMAIL."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the e-mail {email}.")
+    hours = current_app.config["QBANK_RESET_LINK_HOURS"]
+    issued = accounts.issue_reset_link(user, None, clock.now(), timedelta(hours=hours))
+    db.session.commit()
+    base = current_app.config["QBANK_BASE_URL"].rstrip("/")
+    with current_app.test_request_context():
+        path = url_for("auth.reset_password", token=issued.token)
+    click.echo(f"{base}{path}")
+    click.echo(f"It works once, for {hours} hours.")
+
+
+@click.command("seed")
+@click.option(
+    "--logins-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the demo logins (default: instance/demo-logins.txt).",
+)
+def seed(logins_file: Path | None) -> None:
+    """Load demo accounts, a demo cohort and the question sets in seeds/."""
+    report = seed_demo(PROJECT_ROOT / "seeds", clock.now())
+    db.session.commit()
+    for title in report.sets_loaded:
+        click.echo(f"Loaded set: {title}")
+    if report.sets_present:
+        click.echo(f"{len(report.sets_present)} demo set(s) already loaded.")
+    if report.logins:
+        path = logins_file or Path(current_app.instance_path) / "demo-logins.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Passwords go to a private file that `make run` prints, never to the log.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            for email, password, role in report.logins:
+                out.write(f"{role:8} {email:28} {password}\n")
+        click.echo(f"Created {len(report.logins)} demo accounts; logins are in {path}.")
+    else:
+        click.echo("Demo accounts already exist.")

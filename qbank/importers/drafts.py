@@ -1,0 +1,100 @@
+"""What every importer produces: question drafts and problems located in the source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qbank.models import QuestionKind
+
+MIN_OPTIONS = 2
+MAX_OPTIONS = 10
+OPTION_KEYS = "ABCDEFGHIJ"
+
+
+@dataclass
+class OptionDraft:
+    text: str
+    correct: bool = False
+    rationale: str = ""
+    fixed: bool = False
+
+
+@dataclass
+class QuestionDraft:
+    kind: QuestionKind
+    stem: str
+    options: list[OptionDraft] = field(default_factory=list)
+    explanation: str = ""
+    reference: str = ""
+    tags: list[str] = field(default_factory=list)
+    external_id: str | None = None
+    location: str = ""  # where in the source file it came from, for messages
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An error (the file cannot be saved) or a warning, with where it is and what to do."""
+
+    location: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+@dataclass
+class ParseResult:
+    title: str = ""
+    description: str = ""
+    drafts: list[QuestionDraft] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_draft(draft: QuestionDraft) -> list[Problem]:
+    """Return what is wrong with a draft's shape, whatever format it came from."""
+    where = draft.location
+    problems: list[Problem] = []
+    if not draft.stem.strip():
+        problems.append(Problem(where, "the question text is empty. Write the stem."))
+    correct = sum(o.correct for o in draft.options)
+    texts = [o.text.strip().lower() for o in draft.options]
+    if draft.kind == QuestionKind.FLASHCARD:
+        if draft.options:
+            problems.append(Problem(where, "a flashcard has no options. Remove them."))
+        if not draft.explanation.strip():
+            problems.append(Problem(where, "the back of the flashcard is empty. Write it."))
+        return problems
+    if any(not t for t in texts):
+        problems.append(Problem(where, "an option has no text. Write it or remove it."))
+    if len(set(texts)) != len(texts):
+        problems.append(Problem(where, "two options have the same text. Make each different."))
+    if draft.kind == QuestionKind.TRUE_FALSE and len(draft.options) != 2:
+        problems.append(Problem(where, "a true/false question has exactly two options."))
+    elif not MIN_OPTIONS <= len(draft.options) <= MAX_OPTIONS:
+        problems.append(
+            Problem(
+                where,
+                f"it has {len(draft.options)} options; give between {MIN_OPTIONS} and "
+                f"{MAX_OPTIONS}.",
+            )
+        )
+    if correct == 0:
+        problems.append(Problem(where, "no option is marked correct. Mark one as correct."))
+    elif correct > 1 and draft.kind in (QuestionKind.SINGLE, QuestionKind.TRUE_FALSE):
+        problems.append(
+            Problem(
+                where,
+                f"{correct} options are marked correct in a single-best-answer question. "
+                "Mark only one, or make it a multiple-response question.",
+            )
+        )
+    return problems

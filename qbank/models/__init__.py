@@ -1,0 +1,57 @@
+"""The data model, one module per aggregate; importing this registers every table."""
+
+from qbank.models.cohorts import (
+    BoardMetric,
+    BoardView,
+    BoardWindow,
+    Cohort,
+    MemberRole,
+    Membership,
+    cohort_sets,
+)
+from qbank.models.gamification import Badge, DailyActivity, UserStats
+from qbank.models.questions import (
+    MediaFile,
+    Question,
+    QuestionKind,
+    QuestionReport,
+    QuestionSet,
+    QuestionVersion,
+    Tag,
+    Visibility,
+    question_tags,
+    question_version_media,
+)
+from qbank.models.study import CardState, Enrollment, ReviewLog, ReviewMode
+from qbank.models.users import DailyGoal, PasswordResetLink, Role, User
+
+__all__ = [
+    "Badge",
+    "BoardMetric",
+    "BoardView",
+    "BoardWindow",
+    "CardState",
+    "Cohort",
+    "DailyActivity",
+    "DailyGoal",
+    "Enrollment",
+    "MediaFile",
+    "MemberRole",
+    "Membership",
+    "PasswordResetLink",
+    "Question",
+    "QuestionKind",
+    "QuestionReport",
+    "QuestionSet",
+    "QuestionVersion",
+    "ReviewLog",
+    "ReviewMode",
+    "Role",
+    "Tag",
+    "User",
+    "UserStats",
+    "Visibility",
+    "cohort_sets",
+    "question_tags",
+    "question_version_media",
+]

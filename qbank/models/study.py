@@ -1,0 +1,95 @@
+"""What students study: enrollments, per-card FSRS state and the append-only review log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qbank.extensions import db
+from qbank.models.types import UTCDateTime, enum_check
+
+
+class ReviewMode(enum.StrEnum):
+    REVIEW = "review"
+    CRAM = "cram"
+    PREVIEW = "preview"
+
+
+class Enrollment(db.Model):
+    __tablename__ = "enrollments"
+    __table_args__ = (sa.UniqueConstraint("user_id", "set_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    set_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("question_sets.id", ondelete="CASCADE"), index=True
+    )
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Unenrolling hides the cards but keeps the history; re-enrolling clears it.
+    unenrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CardState(db.Model):
+    """A projection of the review log: one student's FSRS state for one question."""
+
+    __tablename__ = "card_states"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "question_id"),
+        sa.Index("ix_card_states_user_due", "user_id", "due"),
+        sa.CheckConstraint("state IN (1, 2, 3)", name="fsrs_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questions.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[int]  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: Mapped[int | None]
+    stability: Mapped[float | None]
+    difficulty: Mapped[float | None]
+    due: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reps: Mapped[int] = mapped_column(default=0)
+    lapses: Mapped[int] = mapped_column(default=0)
+    suspended: Mapped[bool] = mapped_column(default=False)
+    buried_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    flagged: Mapped[bool] = mapped_column(default=False)
+
+
+class ReviewLog(db.Model):
+    """One answer, as it happened. Rows are never updated except to mark them undone."""
+
+    __tablename__ = "review_logs"
+    __table_args__ = (
+        # The card page's one-time token: a double submit or a retry records one review.
+        sa.UniqueConstraint("user_id", "answer_token"),
+        sa.Index("ix_review_logs_user_time", "user_id", "reviewed_at"),
+        sa.CheckConstraint("rating BETWEEN 1 AND 4", name="rating_range"),
+        sa.CheckConstraint("time_taken_ms >= 0", name="time_taken_positive"),
+        sa.CheckConstraint(enum_check("mode", ReviewMode), name="mode"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    # Reviews pin their question: a question with history is retired, never deleted.
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questions.id", ondelete="RESTRICT"), index=True
+    )
+    question_version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("question_versions.id", ondelete="RESTRICT"), index=True
+    )
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer_token: Mapped[str] = mapped_column(sa.String(64))
+    chosen: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    correct: Mapped[bool]
+    rating: Mapped[int]
+    time_taken_ms: Mapped[int]
+    mode: Mapped[str] = mapped_column(sa.String(16), default=ReviewMode.REVIEW.value)
+    state_before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    state_after: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,116 @@
+"""Accounts: users, their roles and study settings, and admin-issued reset links."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from qbank.extensions import db
+from qbank.models.types import UTCDateTime, enum_check
+
+
+class Role(enum.StrEnum):
+    STUDENT = "student"
+    FACULTY = "faculty"
+    ADMIN = "admin"
+
+
+class DailyGoal(enum.StrEnum):
+    ALL_DUE = "all_due"
+    ANSWERS = "answers"
+
+
+def new_login_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        # Stored lower-case, so the unique constraint is case-insensitive on every engine.
+        sa.CheckConstraint("email = lower(email)", name="email_lower"),
+        sa.CheckConstraint(enum_check("role", Role), name="role_known"),
+        sa.CheckConstraint(enum_check("daily_goal", DailyGoal), name="daily_goal_known"),
+        sa.CheckConstraint("rollover_hour BETWEEN 0 AND 23", name="rollover_hour_range"),
+        sa.CheckConstraint(
+            "desired_retention BETWEEN 0.70 AND 0.97", name="desired_retention_range"
+        ),
+        sa.CheckConstraint("new_cards_per_day >= 0", name="new_cards_per_day_positive"),
+        sa.CheckConstraint("max_reviews_per_day >= 0", name="max_reviews_per_day_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(80))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # Flask-Login's session id: rotating it signs the user out everywhere.
+    login_id: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_login_id)
+    role: Mapped[str] = mapped_column(sa.String(16), default=Role.STUDENT.value)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    timezone_confirmed: Mapped[bool] = mapped_column(default=False)
+    rollover_hour: Mapped[int] = mapped_column(default=4)
+    desired_retention: Mapped[float] = mapped_column(default=0.90)
+    new_cards_per_day: Mapped[int] = mapped_column(default=20)
+    max_reviews_per_day: Mapped[int] = mapped_column(default=200)
+    confirm_rating: Mapped[bool] = mapped_column(default=False)
+    fsrs_parameters: Mapped[list[float] | None] = mapped_column(sa.JSON)
+    daily_goal: Mapped[str] = mapped_column(sa.String(16), default=DailyGoal.ALL_DUE.value)
+    daily_goal_answers: Mapped[int] = mapped_column(default=20)
+
+    reset_links: Mapped[list[PasswordResetLink]] = relationship(
+        back_populates="user",
+        foreign_keys="PasswordResetLink.user_id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    def get_id(self) -> str:
+        return self.login_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role in {str(r) for r in roles}
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["QBANK_PASSWORD_HASH"]
+        )
+        self.login_id = new_login_id()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class PasswordResetLink(db.Model):
+    """A one-time link an admin hands to a user who lost their password."""
+
+    __tablename__ = "password_reset_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Only a hash is kept: a database leak must not hand out working links.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="reset_links", foreign_keys=[user_id])

@@ -1,0 +1,98 @@
+"""Admin pages: find users, grant roles, issue password reset links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField
+
+from qbank import clock
+from qbank.extensions import db
+from qbank.models import Role, User
+from qbank.services import accounts
+from qbank.services.directory import search_users
+from qbank.views.guards import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 50
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.title()) for r in Role])
+
+
+class ResetLinkForm(FlaskForm):
+    pass
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users")
+@role_required(Role.ADMIN)
+def users() -> ResponseReturnValue:
+    """List and search accounts."""
+    query = request.args.get("q", "").strip()
+    page = db.paginate(search_users(query), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE)
+    return render_template("admin/users.html", page=page, query=query)
+
+
+@bp.get("/users/<int:user_id>")
+@role_required(Role.ADMIN)
+def user(user_id: int) -> ResponseReturnValue:
+    """Show one account with its role and reset controls."""
+    target = get_user(user_id)
+    return render_template(
+        "admin/user.html",
+        user=target,
+        role_form=RoleForm(role=target.role),
+        reset_form=ResetLinkForm(),
+        reset_url=None,
+    )
+
+
+@bp.post("/users/<int:user_id>/role")
+@role_required(Role.ADMIN)
+def set_role(user_id: int) -> ResponseReturnValue:
+    """Grant a role to an account."""
+    target = get_user(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_role(target, Role(form.role.data), acting=current_user)
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"{target.email} is now {target.role}.", "success")
+    else:
+        flash("Choose one of the listed roles.", "error")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.post("/users/<int:user_id>/reset-link")
+@role_required(Role.ADMIN)
+def reset_link(user_id: int) -> ResponseReturnValue:
+    """Issue a one-time password reset link and show it once."""
+    target = get_user(user_id)
+    hours = current_app.config["QBANK_RESET_LINK_HOURS"]
+    issued = accounts.issue_reset_link(target, current_user, clock.now(), timedelta(hours=hours))
+    db.session.commit()
+    reset_url = url_for("auth.reset_password", token=issued.token, _external=True)
+    return render_template(
+        "admin/user.html",
+        user=target,
+        role_form=RoleForm(role=target.role),
+        reset_form=ResetLinkForm(),
+        reset_url=reset_url,
+        reset_hours=hours,
+    )

@@ -1,0 +1,27 @@
+"""The landing page and the student's dashboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from qbank import clock
+from qbank.services.dashboard import dashboard_for
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Show what qbank is, or send a signed-in user to their dashboard."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/index.html")
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    """Show today's study summary, cohorts and sets."""
+    return render_template("main/dashboard.html", board=dashboard_for(current_user, clock.now()))

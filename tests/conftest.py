@@ -1,0 +1,219 @@
+"""Fixtures: an app per test on SQLite, and again on PostgreSQL when one is configured.
+
+Set QBANK_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
+database tests on PostgreSQL too; each run gets a fresh schema that is dropped at the end.
+Under CI the PostgreSQL run is required.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient, FlaskCliRunner
+from werkzeug.test import TestResponse
+
+from qbank import create_app
+from qbank.clock import FrozenClock
+from qbank.extensions import db
+from qbank.models import Role, User
+from qbank.services import accounts
+
+POSTGRES_URL = os.environ.get("QBANK_TEST_POSTGRES_URL", "")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday, noon UTC
+PASSWORD = "correct horse battery"
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def _postgres_url(schema: str) -> str:
+    url = sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One empty database per engine for the whole run."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'qbank.sqlite3'}"
+        return
+    if not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("CI must run the PostgreSQL tests: set QBANK_TEST_POSTGRES_URL.")
+        pytest.skip("PostgreSQL run skipped: set QBANK_TEST_POSTGRES_URL to run it.")
+    schema = f"qbank_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = sa.create_engine(sa.engine.make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"))
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _postgres_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> str:
+    """Create the tables once per engine."""
+    app = create_app(_test_config(database_url), environ={})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return database_url
+
+
+def _test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "QBANK_PASSWORD_HASH": "pbkdf2:sha256:1000",
+        "SERVER_NAME": "qbank.test",
+        **overrides,
+    }
+
+
+def _empty_tables() -> None:
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests each get their own app context, as in production.
+
+    Tests hold an app context to use the database; Flask would reuse it for requests,
+    sharing ``g`` (the signed-in user, the CSRF token) between them. A fresh thread
+    starts with no context, so each request pushes its own, with its own session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        if not has_app_context():  # a redirect being followed inside the worker thread
+            return super().open(*args, **kwargs)
+        # End the test's own transaction on both sides of the request, so the request
+        # sees what the test set up and the test then sees what the request wrote.
+        db.session.commit()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            response = pool.submit(super().open, *args, **kwargs).result()
+        db.session.commit()
+        return response
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def app(_schema: str, clock: FrozenClock) -> Iterator[Flask]:
+    app = create_app(_test_config(_schema, QBANK_CLOCK=clock), environ={})
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_user(app: Flask, clock: FrozenClock) -> Callable[..., User]:
+    """Return a factory: create_user(role=Role.FACULTY, email=..., ...) -> User."""
+    counter = iter(range(1, 10_000))
+
+    def make(
+        role: Role = Role.STUDENT,
+        email: str | None = None,
+        password: str = PASSWORD,
+        **fields: Any,
+    ) -> User:
+        n = next(counter)
+        user = accounts.register_user(
+            email or f"user{n}@example.edu",
+            password,
+            fields.pop("display_name", f"User {n}"),
+            clock.now(),
+            role=role,
+        )
+        for key, value in fields.items():
+            setattr(user, key, value)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """Fetch ``url`` and return the CSRF token from its form."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, remember: bool = False, **kw: Any):
+        data = {
+            "email": email,
+            "password": password,
+            "csrf_token": csrf_token(self._client, "/login"),
+        }
+        if remember:
+            data["remember"] = "y"
+        return self._client.post("/login", data=data, **kw)
+
+    def logout(self):
+        return self._client.post(
+            "/logout", data={"csrf_token": csrf_token(self._client, "/dashboard")}
+        )
+
+    def post(self, url: str, data: dict[str, Any], form_page: str | None = None, **kw: Any):
+        """Post a form the way a browser does: with the CSRF token of the page it is on."""
+        return self._client.post(
+            url, data={**data, "csrf_token": csrf_token(self._client, form_page or url)}, **kw
+        )
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real question files not found at {SHARED_DATA}")
+    return SHARED_DATA

@@ -1,0 +1,51 @@
+"""Applying the Alembic revisions gives exactly the schema the models describe."""
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from qbank import create_app
+from qbank.extensions import db
+
+
+def _fresh_app(database_url: str):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url}, environ={})
+
+
+def test_migrations_match_the_models(_schema, tmp_path):
+    # Migrate into a database of our own: the session one was built by create_all.
+    if _schema.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        cleanup = None
+    else:
+        schema = f"migrated_{tmp_path.name[-20:].replace('-', '_').lower()}"
+        admin = sa.create_engine(_schema)
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        url = (
+            sa.engine.make_url(_schema)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+
+        def cleanup():
+            with admin.begin() as conn:
+                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+    app = _fresh_app(url)
+    try:
+        with app.app_context():
+            upgrade()
+            with db.engine.connect() as conn:
+                context = MigrationContext.configure(
+                    conn, opts={"compare_type": True, "render_as_batch": True}
+                )
+                assert compare_metadata(context, db.metadata) == []
+            downgrade(revision="base")
+            assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
+            db.engine.dispose()
+    finally:
+        if cleanup:
+            cleanup()

@@ -1,0 +1,82 @@
+import sqlalchemy as sa
+
+from qbank.extensions import db
+from qbank.models import Cohort, Membership, Question, QuestionSet, User
+from qbank.services.accounts import find_user_by_email
+
+
+def test_create_user_with_role(runner):
+    result = runner.invoke(
+        args=["create-user", "Dean@Example.edu", "--role", "faculty", "--password-stdin"],
+        input="a strong password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created dean@example.edu (faculty)." in result.output
+    assert find_user_by_email("dean@example.edu").role == "faculty"
+
+
+def test_create_user_grants_a_role_to_an_existing_account(runner, create_user):
+    create_user(email="ana@example.edu")
+    result = runner.invoke(args=["create-user", "ana@example.edu", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    assert "ana@example.edu is now admin." in result.output
+
+
+def test_create_user_refuses_a_weak_password(runner):
+    result = runner.invoke(
+        args=["create-user", "a@example.edu", "--password-stdin"], input="short\n"
+    )
+    assert result.exit_code != 0
+    assert "Use at least 10 characters." in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_reset_link_prints_a_working_link(runner, create_user, client):
+    create_user(email="ana@example.edu")
+    result = runner.invoke(args=["reset-link", "ana@example.edu"])
+    assert result.exit_code == 0, result.output
+    url = result.output.splitlines()[0]
+    assert url.startswith("http://127.0.0.1:8000/reset/")
+    assert client.get(url.removeprefix("http://127.0.0.1:8000")).status_code == 200
+
+
+def test_reset_link_for_unknown_email_fails_clearly(runner):
+    result = runner.invoke(args=["reset-link", "nobody@example.edu"])
+    assert result.exit_code == 1
+    assert "No account has the e-mail nobody@example.edu." in result.output
+
+
+def test_seed_is_idempotent_and_keeps_passwords_out_of_the_output(runner, tmp_path):
+    logins = tmp_path / "logins.txt"
+    first = runner.invoke(args=["seed", "--logins-file", str(logins)])
+    assert first.exit_code == 0, first.output
+    assert "Created 4 demo accounts" in first.output
+    lines = logins.read_text().splitlines()
+    assert len(lines) == 4
+    password = lines[0].split()[-1]
+    assert password not in first.output
+    counts = [
+        db.session.scalar(sa.select(sa.func.count()).select_from(t))
+        for t in (User, QuestionSet, Question, Cohort, Membership)
+    ]
+    assert counts[1] >= 1 and counts[2] >= 1 and counts[3:] == [1, 2]
+
+    second = runner.invoke(args=["seed", "--logins-file", str(logins)])
+    assert second.exit_code == 0, second.output
+    assert "Demo accounts already exist." in second.output
+    assert [
+        db.session.scalar(sa.select(sa.func.count()).select_from(t))
+        for t in (User, QuestionSet, Question, Cohort, Membership)
+    ] == counts
+    assert logins.read_text().splitlines() == lines
+
+
+def test_demo_student_can_log_in_with_the_printed_password(runner, auth, client, tmp_path):
+    logins = tmp_path / "logins.txt"
+    runner.invoke(args=["seed", "--logins-file", str(logins)])
+    _role, email, password = next(
+        line.split() for line in logins.read_text().splitlines() if line.startswith("student")
+    )
+    assert auth.login(email, password).headers["Location"] == "/dashboard"
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Demo class of 2028" in page

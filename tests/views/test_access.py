@@ -1,0 +1,77 @@
+"""Every route states who may use it; these tables are the checklist."""
+
+import pytest
+
+from qbank.models import Role
+from tests.conftest import csrf_token
+
+PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/register"),
+    ("POST", "/register"),
+    ("GET", "/reset/<token>"),
+    ("POST", "/reset/<token>"),
+    ("GET", "/static/<path:filename>"),
+}
+
+# (method, rule, example URL, roles allowed); None means any signed-in user.
+PROTECTED = [
+    ("GET", "/dashboard", "/dashboard", None),
+    ("GET", "/account/password", "/account/password", None),
+    ("POST", "/account/password", "/account/password", None),
+    ("POST", "/logout", "/logout", None),
+    ("GET", "/sets/", "/sets/", {Role.FACULTY, Role.ADMIN}),
+    ("GET", "/admin/users", "/admin/users", {Role.ADMIN}),
+    ("GET", "/admin/users/<int:user_id>", "/admin/users/1", {Role.ADMIN}),
+    ("POST", "/admin/users/<int:user_id>/role", "/admin/users/1/role", {Role.ADMIN}),
+    (
+        "POST",
+        "/admin/users/<int:user_id>/reset-link",
+        "/admin/users/1/reset-link",
+        {Role.ADMIN},
+    ),
+]
+
+
+def test_every_route_is_in_the_access_tables(app):
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    listed = PUBLIC | {(method, rule) for method, rule, _, _ in PROTECTED}
+    assert routes == listed
+
+
+@pytest.mark.parametrize(("method", "url"), [(m, u) for m, _, u, _ in PROTECTED])
+def test_login_required(client, method, url):
+    data = {"csrf_token": csrf_token(client, "/login")} if method == "POST" else None
+    response = client.open(url, method=method, data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+ROLE_CASES = [
+    (method, url, role, allowed is None or role in allowed)
+    for method, _, url, allowed in PROTECTED
+    if allowed is not None
+    for role in Role
+]
+
+
+@pytest.mark.parametrize(("method", "url", "role", "allowed"), ROLE_CASES)
+def test_roles(client, auth, create_user, method, url, role, allowed):
+    user = create_user(role=role, email=f"{role.value}@example.edu")
+    create_user(role=Role.ADMIN, email="other-admin@example.edu")
+    auth.login(user.email)
+    data = {"csrf_token": csrf_token(client, "/dashboard")} if method == "POST" else None
+    if url.endswith("/role"):
+        data["role"] = "admin"
+    response = client.open(url, method=method, data=data)
+    if allowed:
+        assert response.status_code in (200, 302)
+    else:
+        assert response.status_code == 403
+        assert "Not allowed" in response.get_data(as_text=True)
