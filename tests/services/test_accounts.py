@@ -1,3 +1,5 @@
+import os
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -6,7 +8,7 @@ from qbank.extensions import db
 from qbank.models import Role
 from qbank.services import accounts
 from qbank.services.throttle import LoginThrottle
-from tests.conftest import PASSWORD
+from tests.conftest import IN_CI, PASSWORD
 
 
 @pytest.fixture
@@ -143,3 +145,17 @@ def test_the_last_admin_cannot_step_down(create_user):
     other = create_user(role=Role.ADMIN)
     accounts.set_role(admin, Role.STUDENT, acting=other)
     assert admin.role == "student"
+
+
+def test_workers_share_the_throttle_through_redis():
+    url = os.environ.get("QBANK_TEST_REDIS_URL")
+    if not url:
+        if IN_CI:
+            pytest.fail("CI must check the Redis throttle: set QBANK_TEST_REDIS_URL.")
+        pytest.skip("Redis throttle check skipped: set QBANK_TEST_REDIS_URL to run it.")
+    email = f"shared-{secrets.token_hex(4)}@example.edu"
+    worker_a = LoginThrottle.from_settings(url, "3 per 15 minutes")
+    worker_b = LoginThrottle.from_settings(url, "3 per 15 minutes")
+    for _ in range(3):
+        worker_a.record_failure(email, "10.0.0.1")
+    assert worker_b.is_blocked(email, "10.0.0.2")

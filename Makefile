@@ -1,0 +1,57 @@
+# qbank: `make run` serves the demo, `make test` runs the suite. Each bootstraps .venv.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+INSTANCE := instance
+SECRET_FILE := $(INSTANCE)/secret-key
+
+export FLASK_APP := wsgi.py
+
+.PHONY: run test lint format bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps make a second `make` skip the install unless pyproject.toml changed.
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-app
+
+install: $(VENV)/.installed-app
+
+$(SECRET_FILE):
+	mkdir -p $(INSTANCE)
+	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+
+run: $(VENV)/.installed-app $(SECRET_FILE)
+	QBANK_SECRET_KEY_FILE=$(SECRET_FILE) $(BIN)/flask db upgrade
+	QBANK_SECRET_KEY_FILE=$(SECRET_FILE) $(BIN)/flask seed
+	@echo
+	@echo "qbank is starting at http://$(HOST):$(PORT)/"
+	@echo "Demo logins (role, e-mail, password):"
+	@sed 's/^/  /' $(INSTANCE)/demo-logins.txt
+	@echo
+	QBANK_SECRET_KEY_FILE=$(SECRET_FILE) exec $(BIN)/gunicorn --workers $(WORKERS) \
+		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
