@@ -10,6 +10,17 @@ MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 OPTION_KEYS = "ABCDEFGHIJ"
 
+# Drafts point at media files that came with the source as ``qbank-media:<name>``, in a
+# Markdown image (``![alt](qbank-media:heart.png)``) or an HTML ``src``. The import
+# service stores each file content-addressed and rewrites these references.
+MEDIA_SCHEME = "qbank-media:"
+
+# Bounds on what one upload may unpack to (zip bombs, huge embedded images).
+MAX_MEDIA_FILE_BYTES = 10 * 1024 * 1024
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_ARCHIVE_MEMBERS = 20_000
+MAX_COMPRESSION_RATIO = 200
+
 
 @dataclass
 class OptionDraft:
@@ -33,14 +44,27 @@ class QuestionDraft:
 
 @dataclass(frozen=True)
 class Problem:
-    """An error (the file cannot be saved) or a warning, with where it is and what to do."""
+    """An error (the file cannot be saved) or a warning, with where it is and what to do.
+
+    ``location`` names the place in the source a person can find: "line 14", "row 7",
+    "question 3 (Aortic stenosis)", "media file 12.png".
+    """
 
     location: str
     message: str
-    severity: str = "error"
+    severity: str = "error"  # "error" blocks the import; "warning" does not
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An item the format allows but qbank does not import, and why."""
+
+    location: str
+    name: str
+    reason: str
 
 
 @dataclass
@@ -49,10 +73,25 @@ class ParseResult:
     description: str = ""
     drafts: list[QuestionDraft] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    media: dict[str, bytes] = field(default_factory=dict)  # name -> bytes
+
+    def error(self, location: str, message: str) -> None:
+        self.problems.append(Problem(location, message))
+
+    def warn(self, location: str, message: str) -> None:
+        self.problems.append(Problem(location, message, severity="warning"))
+
+    def skip(self, location: str, name: str, reason: str) -> None:
+        self.skipped.append(Skipped(location, name, reason))
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def ok(self) -> bool:
