@@ -137,3 +137,18 @@ def check_draft(draft: QuestionDraft) -> list[Problem]:
             )
         )
     return problems
+
+
+_MARKDOWN_SPECIALS = set("\\`*_[]<>#|~&!+-")
+
+
+def plain_to_markdown(text: str) -> str:
+    """Escape plain text so that Markdown shows it literally, line breaks included."""
+    escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
+    lines = escaped.replace("\r\n", "\n").split("\n")
+    # A single newline in plain text is a line break; a blank line stays a paragraph break.
+    out = []
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        out.append(line + "\\" if nxt and line else line)
+    return "\n".join(out)
