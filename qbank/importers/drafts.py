@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from qbank.models import QuestionKind
@@ -145,7 +146,11 @@ _MARKDOWN_SPECIALS = set("\\`*_[]<>#|~&!+-")
 def plain_to_markdown(text: str) -> str:
     """Escape plain text so that Markdown shows it literally, line breaks included."""
     escaped = "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text)
-    lines = escaped.replace("\r\n", "\n").split("\n")
+    # "1. " or "2) " at the start of a line would begin a numbered list.
+    lines = [
+        re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", line)
+        for line in escaped.replace("\r\n", "\n").split("\n")
+    ]
     # A single newline in plain text is a line break; a blank line stays a paragraph break.
     out = []
     for i, line in enumerate(lines):
