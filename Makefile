@@ -36,7 +36,7 @@ run: $(VENV)/.installed-app $(SECRET_FILE)
 	QBANK_SECRET_KEY_FILE=$(SECRET_FILE) $(BIN)/flask seed
 	@echo
 	@echo "qbank is starting at http://$(HOST):$(PORT)/"
-	@echo "Demo logins (role, e-mail, password):"
+	@echo "Demo logins (who, e-mail, password; the rep runs the demo cohort):"
 	@sed 's/^/  /' $(INSTANCE)/demo-logins.txt
 	@echo
 	QBANK_SECRET_KEY_FILE=$(SECRET_FILE) exec $(BIN)/gunicorn --workers $(WORKERS) \

@@ -105,8 +105,8 @@ def seed(logins_file: Path | None) -> None:
         # Passwords go to a private file that `make run` prints, never to the log.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
-            for email, password, role in report.logins:
-                out.write(f"{role:8} {email:28} {password}\n")
+            for label, email, password in report.logins:
+                out.write(f"{label:8} {email:28} {password}\n")
         click.echo(f"Created {len(report.logins)} demo accounts; logins are in {path}.")
     else:
         click.echo("Demo accounts already exist.")

@@ -17,18 +17,19 @@ from qbank.services.cohorts import add_member, create_cohort
 from qbank.services.question_bank import import_questions
 
 DEMO_TIMEZONE = "Europe/London"
+# e-mail, name, global role, what the login list calls them
 DEMO_ACCOUNTS = [
-    ("student@demo.qbank.test", "Sam Student", Role.STUDENT),
-    ("rep@demo.qbank.test", "Riley Rep", Role.STUDENT),
-    ("faculty@demo.qbank.test", "Dr Fran Faculty", Role.FACULTY),
-    ("admin@demo.qbank.test", "Ada Admin", Role.ADMIN),
+    ("student@demo.qbank.test", "Sam Student", Role.STUDENT, "student"),
+    ("rep@demo.qbank.test", "Riley Rep", Role.STUDENT, "rep"),
+    ("faculty@demo.qbank.test", "Dr Fran Faculty", Role.FACULTY, "faculty"),
+    ("admin@demo.qbank.test", "Ada Admin", Role.ADMIN, "admin"),
 ]
 DEMO_COHORT = "Demo class of 2028"
 
 
 @dataclass
 class SeedReport:
-    logins: list[tuple[str, str, str]] = field(default_factory=list)  # email, password, role
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # label, email, password
     sets_loaded: list[str] = field(default_factory=list)
     sets_present: list[str] = field(default_factory=list)
 
@@ -41,16 +42,16 @@ def seed_demo(seeds_dir: Path, now: datetime) -> SeedReport:
     """Load the demo accounts, cohort and sets; anything already present is left alone."""
     report = SeedReport()
     users: dict[str, User] = {}
-    for email, name, role in DEMO_ACCOUNTS:
+    for email, name, role, label in DEMO_ACCOUNTS:
         user = accounts.find_user_by_email(email)
         if user is None:
             password = _demo_password()
             user = accounts.register_user(
                 email, password, name, now, role=role, timezone=DEMO_TIMEZONE
             )
-            report.logins.append((email, password, role.value))
+            report.logins.append((label, email, password))
         users[email] = user
-    student, rep, faculty = (users[e] for e, _, _ in DEMO_ACCOUNTS[:3])
+    student, rep, faculty = (users[account[0]] for account in DEMO_ACCOUNTS[:3])
 
     if report.logins:  # a fresh database: make the cohort once
         cohort = create_cohort(DEMO_COHORT, rep, DEMO_TIMEZONE, now)

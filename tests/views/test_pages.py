@@ -49,3 +49,11 @@ def test_server_error_page_says_nothing_was_saved(app, client):
     response = client.get("/boom")
     assert response.status_code == 500
     assert "nothing was saved" in response.get_data(as_text=True)
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/login")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
