@@ -45,6 +45,7 @@ def create_app(
 
 def _init_extensions(app: Flask) -> None:
     from qbank import models  # noqa: F401  (registers every table on the metadata)
+    from qbank.services.media import MediaStore
     from qbank.services.throttle import LoginThrottle
 
     db.init_app(app)
@@ -63,6 +64,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     app.extensions["qbank_clock"] = app.config.get("QBANK_CLOCK") or SystemClock()
+    app.extensions["qbank_media"] = MediaStore(
+        Path(app.config["QBANK_MEDIA_DIR"] or Path(app.instance_path) / "media")
+    )
     app.extensions["qbank_login_throttle"] = LoginThrottle.from_settings(
         app.config["QBANK_RATELIMIT_STORAGE_URL"], app.config["QBANK_LOGIN_FAILURE_LIMIT"]
     )

@@ -93,7 +93,7 @@ def reset_link(email: str) -> None:
 )
 def seed(logins_file: Path | None) -> None:
     """Load demo accounts, a demo cohort and the question sets in seeds/."""
-    report = seed_demo(PROJECT_ROOT / "seeds", clock.now())
+    report = seed_demo(PROJECT_ROOT / "seeds", clock.now(), current_app.extensions["qbank_media"])
     db.session.commit()
     for title in report.sets_loaded:
         click.echo(f"Loaded set: {title}")

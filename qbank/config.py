@@ -72,6 +72,7 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "QBANK_BASE_URL": environ.get("QBANK_BASE_URL") or "http://127.0.0.1:8000",
         # werkzeug's scrypt; tests lower the cost, never production.
         "QBANK_PASSWORD_HASH": "scrypt",
+        "QBANK_MEDIA_DIR": environ.get("QBANK_MEDIA_DIR") or None,
         "QBANK_RESET_LINK_HOURS": _int(environ, "QBANK_RESET_LINK_HOURS", 24),
     }
 

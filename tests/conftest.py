@@ -126,8 +126,11 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def app(_schema: str, clock: FrozenClock) -> Iterator[Flask]:
-    app = create_app(_test_config(_schema, QBANK_CLOCK=clock), environ={})
+def app(_schema: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        _test_config(_schema, QBANK_CLOCK=clock, QBANK_MEDIA_DIR=str(tmp_path / "media")),
+        environ={},
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

@@ -2,71 +2,78 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
-from qbank.importers.drafts import OptionDraft, ParseResult, Problem, QuestionDraft, check_draft
+from qbank.importers.drafts import (
+    MAX_MEDIA_FILE_BYTES,
+    OptionDraft,
+    ParseResult,
+    QuestionDraft,
+    check_draft,
+)
 from qbank.models import QuestionKind
 
+FORMAT = "json"
+LABEL = "qbank JSON"
 FORMAT_NAME = "qbank"
 FORMAT_VERSION = 1
 KINDS = {k.value for k in QuestionKind}
 
 
+def sniff(data: bytes, filename: str) -> bool:
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{") and b'"format"' in head and b'"qbank"' in head
+
+
 def parse(data: bytes, source: str = "file") -> ParseResult:
-    """Turn a qbank JSON file into drafts and located problems."""
+    """Turn a qbank JSON file into drafts, media and located problems."""
     result = ParseResult()
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
-        result.problems.append(
-            Problem(source, f"byte {exc.start} is not UTF-8. Save the file as UTF-8.")
-        )
+        result.error(source, f"byte {exc.start} is not UTF-8. Save the file as UTF-8.")
         return result
     except json.JSONDecodeError as exc:
-        result.problems.append(
-            Problem(
-                f"{source}, line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}."
-            )
+        result.error(
+            f"line {exc.lineno}, column {exc.colno}", f"this is not valid JSON: {exc.msg}."
         )
         return result
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
-        result.problems.append(
-            Problem(source, 'this is not a qbank JSON file (no "format": "qbank").')
-        )
+        result.error(source, 'this is not a qbank JSON file: it lacks "format": "qbank".')
         return result
     if document.get("version") != FORMAT_VERSION:
-        result.problems.append(
-            Problem(
-                source,
-                f"version {document.get('version')!r} is unknown; this qbank reads version 1.",
-            )
+        result.error(
+            source,
+            f"version {document.get('version')!r} is unknown; this qbank reads version 1. "
+            "Export the set again.",
         )
         return result
     meta = document.get("set") or {}
     result.title = str(meta.get("title") or "").strip()
     result.description = str(meta.get("description") or "")
+    _read_media(document.get("media") or {}, result)
     questions = document.get("questions")
     if not isinstance(questions, list) or not questions:
-        result.problems.append(Problem(source, 'there are no questions: "questions" is empty.'))
+        result.error(source, 'there are no questions: "questions" is empty.')
         return result
     seen_ids: dict[str, int] = {}
     for number, item in enumerate(questions, start=1):
-        where = f"{source}, question {number}"
+        where = f"question {number}"
         if not isinstance(item, dict):
-            result.problems.append(Problem(where, "each question must be a JSON object."))
+            result.error(where, "each question must be a JSON object.")
             continue
-        draft = _draft(item, where, result.problems)
+        draft = _draft(item, where, result)
         if draft is None:
             continue
         if draft.external_id:
             if draft.external_id in seen_ids:
-                result.problems.append(
-                    Problem(
-                        where,
-                        f'external id "{draft.external_id}" is also used by question '
-                        f"{seen_ids[draft.external_id]}. Make each id unique.",
-                    )
+                result.error(
+                    where,
+                    f'external id "{draft.external_id}" is also used by question '
+                    f"{seen_ids[draft.external_id]}. Make each id unique.",
                 )
             seen_ids[draft.external_id] = number
         result.problems.extend(check_draft(draft))
@@ -74,24 +81,40 @@ def parse(data: bytes, source: str = "file") -> ParseResult:
     return result
 
 
+def _read_media(media: Any, result: ParseResult) -> None:
+    if not isinstance(media, dict):
+        result.error("media", '"media" must map file names to base64 data.')
+        return
+    for name, encoded in media.items():
+        where = f"media file {name}"
+        if "/" in name or "\\" in name or ".." in name:
+            result.error(where, "a media name may not contain / or \\ or '..'. Rename it.")
+            continue
+        try:
+            data = base64.b64decode(str(encoded), validate=True)
+        except (binascii.Error, ValueError):
+            result.error(where, "its data is not valid base64. Export the set again.")
+            continue
+        if len(data) > MAX_MEDIA_FILE_BYTES:
+            result.error(where, "it is larger than 10 MB. Use a smaller image.")
+            continue
+        result.media[name] = data
+
+
 def _text(item: dict[str, Any], key: str) -> str:
     value = item.get(key)
     return "" if value is None else str(value)
 
 
-def _draft(item: dict[str, Any], where: str, problems: list[Problem]) -> QuestionDraft | None:
+def _draft(item: dict[str, Any], where: str, result: ParseResult) -> QuestionDraft | None:
     kind = item.get("kind", "single")
     if kind not in KINDS:
-        problems.append(
-            Problem(where, f'kind "{kind}" is unknown. Use one of: {", ".join(sorted(KINDS))}.')
-        )
+        result.error(where, f'kind "{kind}" is unknown. Use one of: {", ".join(sorted(KINDS))}.')
         return None
     options = []
     for index, option in enumerate(item.get("options") or [], start=1):
         if not isinstance(option, dict):
-            problems.append(
-                Problem(f"{where}, option {index}", "each option must be a JSON object.")
-            )
+            result.error(f"{where}, option {index}", "each option must be a JSON object.")
             return None
         options.append(
             OptionDraft(
@@ -103,7 +126,7 @@ def _draft(item: dict[str, Any], where: str, problems: list[Problem]) -> Questio
         )
     tags = item.get("tags") or []
     if not isinstance(tags, list):
-        problems.append(Problem(where, '"tags" must be a list of strings.'))
+        result.error(where, '"tags" must be a list of strings.')
         tags = []
     external_id = item.get("external_id")
     return QuestionDraft(
@@ -116,3 +139,39 @@ def _draft(item: dict[str, Any], where: str, problems: list[Problem]) -> Questio
         external_id=str(external_id).strip() if external_id not in (None, "") else None,
         location=where,
     )
+
+
+def write(
+    drafts: list[QuestionDraft],
+    title: str,
+    description: str = "",
+    media: dict[str, bytes] | None = None,
+) -> bytes:
+    """Write drafts (and the media they point at) as a qbank JSON document."""
+    questions = []
+    for draft in drafts:
+        item: dict[str, Any] = {"kind": draft.kind.value}
+        if draft.external_id:
+            item["external_id"] = draft.external_id
+        item["stem"] = draft.stem
+        if draft.options:
+            item["options"] = [
+                {"text": o.text, "correct": o.correct, "rationale": o.rationale}
+                | ({"fixed": True} if o.fixed else {})
+                for o in draft.options
+            ]
+        item["explanation"] = draft.explanation
+        item["tags"] = draft.tags
+        item["reference"] = draft.reference
+        questions.append(item)
+    document: dict[str, Any] = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "set": {"title": title, "description": description},
+        "questions": questions,
+    }
+    if media:
+        document["media"] = {
+            name: base64.b64encode(data).decode("ascii") for name, data in sorted(media.items())
+        }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"

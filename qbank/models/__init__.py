@@ -11,6 +11,7 @@ from qbank.models.cohorts import (
 )
 from qbank.models.gamification import Badge, DailyActivity, UserStats
 from qbank.models.questions import (
+    ImportUpload,
     MediaFile,
     Question,
     QuestionKind,
@@ -35,6 +36,7 @@ __all__ = [
     "DailyActivity",
     "DailyGoal",
     "Enrollment",
+    "ImportUpload",
     "MediaFile",
     "MemberRole",
     "Membership",

@@ -171,3 +171,25 @@ class QuestionReport(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
+
+
+class ImportUpload(db.Model):
+    """An uploaded file waiting for its owner to read the report and confirm the import.
+
+    Kept in the database, not on local disk, so that the confirm request may reach any
+    worker on any host.
+    """
+
+    __tablename__ = "import_uploads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    format: Mapped[str | None] = mapped_column(sa.String(16))
+    target_set_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("question_sets.id", ondelete="CASCADE")
+    )
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

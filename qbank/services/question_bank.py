@@ -1,19 +1,84 @@
-"""Question sets: importing drafts into a set, and the reads faculty pages share."""
+"""Question sets and questions: who may see and change them, and the write side.
+
+Questions keep their history: content lives in immutable versions once students have
+answered it, so an edit never rewrites what a review pointed at.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from qbank.extensions import db
-from qbank.importers.drafts import OPTION_KEYS, ParseResult, QuestionDraft
-from qbank.models import Question, QuestionSet, QuestionVersion, Role, Tag, User, Visibility
+from qbank.importers.drafts import OPTION_KEYS, OptionDraft, QuestionDraft
+from qbank.models import (
+    MediaFile,
+    Membership,
+    Question,
+    QuestionKind,
+    QuestionSet,
+    QuestionVersion,
+    ReviewLog,
+    Role,
+    Tag,
+    User,
+    Visibility,
+    cohort_sets,
+    question_tags,
+)
+from qbank.services.media import media_url
 
 
-class ImportRefused(ValueError):
-    """The parse has errors; nothing was saved."""
+class BankError(ValueError):
+    """A change to a set or question that cannot be made; the message is for the user."""
+
+
+# --- who may do what ---------------------------------------------------------------
+
+
+def can_manage_set(user: User, question_set: QuestionSet) -> bool:
+    return user.has_role(Role.ADMIN) or (
+        user.has_role(Role.FACULTY) and question_set.owner_id == user.id
+    )
+
+
+def can_view_set(user: User, question_set: QuestionSet) -> bool:
+    """Owners and admins always; others once it is published and open to them."""
+    if can_manage_set(user, question_set):
+        return True
+    if not question_set.published or question_set.retired_at is not None:
+        return False
+    if question_set.visibility == Visibility.PUBLIC:
+        return True
+    if question_set.visibility == Visibility.COHORTS:
+        return (
+            db.session.scalar(
+                sa.select(cohort_sets.c.set_id)
+                .join(Membership, Membership.cohort_id == cohort_sets.c.cohort_id)
+                .where(cohort_sets.c.set_id == question_set.id, Membership.user_id == user.id)
+                .limit(1)
+            )
+            is not None
+        )
+    return False
+
+
+def can_view_media(user: User, media: MediaFile) -> bool:
+    """A user may see an image if some question version using it is in a set they can see."""
+    sets = db.session.scalars(
+        sa.select(QuestionSet)
+        .join(Question, Question.set_id == QuestionSet.id)
+        .join(QuestionVersion, QuestionVersion.question_id == Question.id)
+        .where(QuestionVersion.media.any(MediaFile.id == media.id))
+        .distinct()
+    )
+    return any(can_view_set(user, s) for s in sets)
+
+
+# --- reads -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -35,6 +100,152 @@ def sets_owned_by(user: User) -> list[SetSummary]:
     return [SetSummary(s, n) for s, n in db.session.execute(statement)]
 
 
+def questions_in_set(
+    question_set: QuestionSet, text: str = "", tag: str = "", retired: bool = False
+) -> sa.Select[tuple[Question, QuestionVersion]]:
+    """Select a set's questions with their current versions, filtered by text and tag."""
+    statement = (
+        sa.select(Question, QuestionVersion)
+        .join(
+            QuestionVersion,
+            sa.and_(
+                QuestionVersion.question_id == Question.id,
+                QuestionVersion.number == Question.current_version,
+            ),
+        )
+        .where(Question.set_id == question_set.id)
+        .order_by(Question.position, Question.id)
+    )
+    statement = statement.where(
+        Question.retired_at.is_not(None) if retired else Question.retired_at.is_(None)
+    )
+    if text:
+        needle = text.lower()
+        statement = statement.where(
+            sa.or_(
+                sa.func.lower(QuestionVersion.stem).contains(needle, autoescape=True),
+                sa.func.lower(Question.external_id).contains(needle, autoescape=True),
+            )
+        )
+    if tag:
+        # A tag matches itself and everything below it: "Cardiology" finds "Cardiology::ECG".
+        statement = statement.where(
+            Question.tags.any(
+                sa.or_(Tag.name == tag, Tag.name.startswith(tag + "::", autoescape=True))
+            )
+        )
+    return statement
+
+
+def tags_in_set(question_set: QuestionSet) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(Tag.name)
+            .join(question_tags, question_tags.c.tag_id == Tag.id)
+            .join(Question, Question.id == question_tags.c.question_id)
+            .where(Question.set_id == question_set.id, Question.retired_at.is_(None))
+            .distinct()
+            .order_by(Tag.name)
+        )
+    )
+
+
+def current_version(question: Question) -> QuestionVersion:
+    return db.session.scalar(
+        sa.select(QuestionVersion).where(
+            QuestionVersion.question_id == question.id,
+            QuestionVersion.number == question.current_version,
+        )
+    )
+
+
+def has_reviews(version: QuestionVersion) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(ReviewLog.id).where(ReviewLog.question_version_id == version.id).limit(1)
+        )
+        is not None
+    )
+
+
+def draft_of(question: Question, version: QuestionVersion) -> QuestionDraft:
+    """The editable form of a question's current content."""
+    return QuestionDraft(
+        kind=QuestionKind(version.kind),
+        stem=version.stem,
+        options=[
+            OptionDraft(
+                text=o["text"],
+                correct=o["correct"],
+                rationale=o.get("rationale", ""),
+                fixed=o.get("fixed", False),
+            )
+            for o in version.options
+        ],
+        explanation=version.explanation,
+        reference=version.reference,
+        tags=[t.name for t in question.tags],
+        external_id=question.external_id,
+    )
+
+
+# --- writes ------------------------------------------------------------------------
+
+
+def create_set(owner: User, title: str, description: str, now: datetime) -> QuestionSet:
+    question_set = QuestionSet(
+        owner_id=owner.id,
+        title=title.strip()[:200] or "Untitled set",
+        description=description,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(question_set)
+    db.session.flush()
+    return question_set
+
+
+def update_set(
+    question_set: QuestionSet,
+    title: str,
+    description: str,
+    visibility: Visibility,
+    cohort_ids: list[int],
+    now: datetime,
+) -> None:
+    """Change a set's title, description, visibility and the cohorts it is assigned to."""
+    question_set.title = title.strip()[:200] or question_set.title
+    question_set.description = description
+    question_set.visibility = visibility.value
+    question_set.updated_at = now
+    db.session.execute(sa.delete(cohort_sets).where(cohort_sets.c.set_id == question_set.id))
+    if visibility == Visibility.COHORTS and cohort_ids:
+        db.session.execute(
+            sa.insert(cohort_sets),
+            [{"cohort_id": c, "set_id": question_set.id} for c in sorted(set(cohort_ids))],
+        )
+    db.session.flush()
+
+
+def publish_set(question_set: QuestionSet, published: bool, now: datetime) -> None:
+    if published and not db.session.scalar(
+        sa.select(Question.id)
+        .where(Question.set_id == question_set.id, Question.retired_at.is_(None))
+        .limit(1)
+    ):
+        raise BankError("This set has no questions yet. Add or import some, then publish it.")
+    question_set.published = published
+    question_set.updated_at = now
+    db.session.flush()
+
+
+def retire_set(question_set: QuestionSet, retired: bool, now: datetime) -> None:
+    """Hide a set from students (history kept), or bring it back."""
+    question_set.retired_at = now if retired else None
+    question_set.updated_at = now
+    db.session.flush()
+
+
 def tags_named(names: set[str]) -> dict[str, Tag]:
     """Return the tags with these names, creating the missing ones."""
     if not names:
@@ -46,12 +257,12 @@ def tags_named(names: set[str]) -> dict[str, Tag]:
     return found
 
 
-def _version(draft: QuestionDraft, number: int, author: User, now: datetime) -> QuestionVersion:
-    return QuestionVersion(
-        number=number,
-        kind=draft.kind.value,
-        stem=draft.stem,
-        options=[
+def version_fields(draft: QuestionDraft) -> dict[str, Any]:
+    """The content of a version, as stored, from a draft."""
+    return {
+        "kind": draft.kind.value,
+        "stem": draft.stem,
+        "options": [
             {
                 "key": OPTION_KEYS[i],
                 "text": o.text,
@@ -61,45 +272,101 @@ def _version(draft: QuestionDraft, number: int, author: User, now: datetime) -> 
             }
             for i, o in enumerate(draft.options)
         ],
-        explanation=draft.explanation,
-        reference=draft.reference,
-        created_at=now,
-        created_by_id=author.id,
-    )
+        "explanation": draft.explanation,
+        "reference": draft.reference,
+    }
 
 
-def import_questions(
-    parsed: ParseResult,
-    owner: User,
+def _same_content(version: QuestionVersion, fields: dict[str, Any]) -> bool:
+    return all(getattr(version, key) == value for key, value in fields.items())
+
+
+def save_question(
+    question_set: QuestionSet,
+    draft: QuestionDraft,
+    editor: User,
     now: datetime,
-    title: str | None = None,
-    visibility: Visibility = Visibility.PRIVATE,
-    published: bool = False,
-) -> QuestionSet:
-    """Create a set holding every draft of ``parsed``; refuse if the parse has errors."""
-    if not parsed.ok:
-        raise ImportRefused(f"{len(parsed.errors)} problem(s) in the file; nothing was saved.")
-    question_set = QuestionSet(
-        owner_id=owner.id,
-        title=(title or parsed.title or "Untitled set").strip()[:200],
-        description=parsed.description,
-        visibility=visibility.value,
-        published=published,
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(question_set)
-    tags = tags_named({t for d in parsed.drafts for t in d.tags})
-    for position, draft in enumerate(parsed.drafts):
+    question: Question | None = None,
+    media: list[MediaFile] | None = None,
+    tags: dict[str, Tag] | None = None,
+) -> tuple[Question, str]:
+    """Create a question, or change one; say which: "created", "updated", "versioned", "unchanged".
+
+    A change to a version that students have answered makes a new version, so their
+    history and the old version's statistics stay as they were.
+    """
+    fields = version_fields(draft)
+    tags = tags if tags is not None else tags_named(set(draft.tags))
+    tag_list = [tags[t] for t in dict.fromkeys(draft.tags)]
+    if question is None:
+        position = db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.max(Question.position), -1)).where(
+                Question.set_id == question_set.id
+            )
+        )
         question = Question(
             question_set=question_set,
             external_id=draft.external_id,
-            position=position,
+            position=position + 1,
             current_version=1,
             created_at=now,
-            tags=[tags[t] for t in dict.fromkeys(draft.tags)],
+            tags=tag_list,
         )
-        question.versions.append(_version(draft, 1, owner, now))
+        question.versions.append(
+            QuestionVersion(
+                number=1, created_at=now, created_by_id=editor.id, media=media or [], **fields
+            )
+        )
         db.session.add(question)
+        db.session.flush()
+        return question, "created"
+
+    question.tags = tag_list
+    question.external_id = draft.external_id
+    question.retired_at = None
+    version = current_version(question)
+    same_media = media is None or {m.id for m in media} == {m.id for m in version.media}
+    if _same_content(version, fields) and same_media:
+        db.session.flush()
+        return question, "unchanged"
+    if has_reviews(version):
+        question.current_version = version.number + 1
+        db.session.add(
+            QuestionVersion(
+                question=question,
+                number=question.current_version,
+                created_at=now,
+                created_by_id=editor.id,
+                media=media if media is not None else list(version.media),
+                **fields,
+            )
+        )
+        outcome = "versioned"
+    else:
+        for key, value in fields.items():
+            setattr(version, key, value)
+        if media is not None:
+            version.media = media
+        outcome = "updated"
+    question_set.updated_at = now
     db.session.flush()
-    return question_set
+    return question, outcome
+
+
+def retire_question(question: Question, retired: bool, now: datetime) -> None:
+    """Take a question out of study (its history stays), or put it back."""
+    question.retired_at = now if retired else None
+    db.session.flush()
+
+
+def media_refs(text: str) -> set[str]:
+    """The SHA-256 names of our media that ``text`` points at."""
+    prefix = media_url("")
+    found = set()
+    start = text.find(prefix)
+    while start != -1:
+        candidate = text[start + len(prefix) : start + len(prefix) + 64]
+        if len(candidate) == 64 and all(c in "0123456789abcdef" for c in candidate):
+            found.add(candidate)
+        start = text.find(prefix, start + 1)
+    return found

@@ -14,7 +14,8 @@ from qbank.importers import qbank_json
 from qbank.models import Enrollment, QuestionSet, Role, User, Visibility
 from qbank.services import accounts
 from qbank.services.cohorts import add_member, create_cohort
-from qbank.services.question_bank import import_questions
+from qbank.services.imports import import_questions
+from qbank.services.media import MediaStore
 
 DEMO_TIMEZONE = "Europe/London"
 # e-mail, name, global role, what the login list calls them
@@ -38,7 +39,7 @@ def _demo_password() -> str:
     return "demo-" + secrets.token_urlsafe(9)
 
 
-def seed_demo(seeds_dir: Path, now: datetime) -> SeedReport:
+def seed_demo(seeds_dir: Path, now: datetime, store: MediaStore) -> SeedReport:
     """Load the demo accounts, cohort and sets; anything already present is left alone."""
     report = SeedReport()
     users: dict[str, User] = {}
@@ -71,8 +72,8 @@ def seed_demo(seeds_dir: Path, now: datetime) -> SeedReport:
             report.sets_present.append(parsed.title)
             continue
         question_set = import_questions(
-            parsed, faculty, now, visibility=Visibility.PUBLIC, published=True
-        )
+            parsed, faculty, now, store, visibility=Visibility.PUBLIC, published=True
+        ).question_set
         db.session.add(Enrollment(user_id=student.id, set_id=question_set.id, enrolled_at=now))
         report.sets_loaded.append(question_set.title)
     db.session.flush()

@@ -1,0 +1,229 @@
+"""Importing question files: the report before saving, and the all-or-nothing save."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from qbank.extensions import db
+from qbank.importers.drafts import MEDIA_SCHEME, ParseResult, Problem, QuestionDraft
+from qbank.models import ImportUpload, Question, QuestionSet, User, Visibility
+from qbank.services.media import MediaRefused, MediaStore, media_url, store_media
+from qbank.services.question_bank import (
+    current_version,
+    save_question,
+    tags_named,
+    version_fields,
+)
+
+UPLOAD_LIFETIME = timedelta(days=1)
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+class ImportRefused(ValueError):
+    """The file has errors; nothing was saved."""
+
+
+def _stem_key(stem: str) -> str:
+    """A stem reduced to its words, to spot the same question written twice."""
+    return _SPACE.sub(" ", _TAGS.sub(" ", stem)).strip().lower()
+
+
+@dataclass
+class ImportPlan:
+    """What confirming the import will do, for the report."""
+
+    kinds: Counter[str] = field(default_factory=Counter)
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: list[Problem] = field(default_factory=list)
+
+
+def _existing_by_external_id(question_set: QuestionSet | None) -> dict[str, Question]:
+    if question_set is None:
+        return {}
+    return {
+        q.external_id: q
+        for q in db.session.scalars(
+            sa.select(Question).where(
+                Question.set_id == question_set.id, Question.external_id.is_not(None)
+            )
+        )
+    }
+
+
+def plan_import(parsed: ParseResult, target: QuestionSet | None) -> ImportPlan:
+    """Count what an import would create and change, and point out likely duplicates."""
+    plan = ImportPlan(kinds=Counter(d.kind.value for d in parsed.drafts))
+    existing = _existing_by_external_id(target)
+    stems: dict[str, str] = {}
+    if target is not None:
+        for question in target.questions:
+            if question.retired_at is None:
+                version = current_version(question)
+                stems[_stem_key(version.stem)] = f"question #{question.id} already in the set"
+    for draft in parsed.drafts:
+        match = existing.get(draft.external_id) if draft.external_id else None
+        if match is not None:
+            version = current_version(match)
+            fields = version_fields(draft)
+            if all(getattr(version, k) == v for k, v in fields.items()) and not parsed.media:
+                plan.unchanged += 1
+            else:
+                plan.updated += 1
+            continue
+        plan.new += 1
+        key = _stem_key(draft.stem)
+        if key in stems:
+            plan.duplicates.append(
+                Problem(
+                    draft.location,
+                    f"this looks like a duplicate of {stems[key]}. Remove one if they are "
+                    "the same question.",
+                    severity="warning",
+                )
+            )
+        else:
+            stems[key] = draft.location
+    return plan
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    question_set: QuestionSet
+    counts: Counter[str]
+
+
+def _rewrite_media(draft: QuestionDraft, urls: dict[str, str]) -> QuestionDraft:
+    """Point a draft's ``qbank-media:`` references at our media URLs."""
+    if not urls:
+        return draft
+
+    def fix(text: str) -> str:
+        if MEDIA_SCHEME not in text:
+            return text
+        for name, url in urls.items():
+            text = text.replace(MEDIA_SCHEME + name, url)
+        return text
+
+    draft.stem = fix(draft.stem)
+    draft.explanation = fix(draft.explanation)
+    for option in draft.options:
+        option.text = fix(option.text)
+        option.rationale = fix(option.rationale)
+    return draft
+
+
+def import_questions(
+    parsed: ParseResult,
+    owner: User,
+    now: datetime,
+    store: MediaStore,
+    target: QuestionSet | None = None,
+    title: str | None = None,
+    visibility: Visibility = Visibility.PRIVATE,
+    published: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """Save every draft into ``target`` (or a new set); refuse if the parse has errors.
+
+    Questions whose external id is already in the set are updated (a new version if
+    students have answered them) instead of duplicated. Flushes only: the caller's
+    commit makes it all-or-nothing.
+    """
+    if not parsed.ok:
+        raise ImportRefused(f"{len(parsed.errors)} problem(s) in the file; nothing was saved.")
+    if target is None:
+        target = QuestionSet(
+            owner_id=owner.id,
+            title=(title or parsed.title or "Untitled set").strip()[:200],
+            description=parsed.description,
+            visibility=visibility.value,
+            published=published,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(target)
+        db.session.flush()
+
+    media_by_name = {}
+    for name, data in parsed.media.items():
+        try:
+            media_by_name[name] = store_media(store, data, owner, now)
+        except MediaRefused as exc:
+            raise ImportRefused(f"media file {name}: {exc}") from None
+    urls = {name: media_url(m.sha256) for name, m in media_by_name.items()}
+
+    existing = _existing_by_external_id(target)
+    tags = tags_named({t for d in parsed.drafts for t in d.tags})
+    counts: Counter[str] = Counter()
+    for done, draft in enumerate(parsed.drafts, start=1):
+        used = [m for name, m in media_by_name.items() if MEDIA_SCHEME + name in _all_text(draft)]
+        draft = _rewrite_media(draft, urls)
+        match = existing.get(draft.external_id) if draft.external_id else None
+        _, outcome = save_question(target, draft, owner, now, question=match, media=used, tags=tags)
+        counts[outcome] += 1
+        if progress:
+            progress(done)
+    target.updated_at = now
+    db.session.flush()
+    return ImportOutcome(target, counts)
+
+
+def _all_text(draft: QuestionDraft) -> str:
+    parts = [draft.stem, draft.explanation]
+    for option in draft.options:
+        parts += [option.text, option.rationale]
+    return "\n".join(parts)
+
+
+# --- uploads waiting for confirmation -----------------------------------------------
+
+
+def stash_upload(
+    owner: User,
+    filename: str,
+    data: bytes,
+    fmt: str | None,
+    target: QuestionSet | None,
+    title: str,
+    now: datetime,
+) -> ImportUpload:
+    """Keep an upload until its owner confirms it; forget this owner's stale ones."""
+    db.session.execute(
+        sa.delete(ImportUpload).where(
+            ImportUpload.owner_id == owner.id, ImportUpload.created_at < now - UPLOAD_LIFETIME
+        )
+    )
+    upload = ImportUpload(
+        token=secrets.token_urlsafe(24),
+        owner_id=owner.id,
+        filename=filename[:255],
+        format=fmt,
+        target_set_id=target.id if target else None,
+        title=title[:200],
+        data=data,
+        created_at=now,
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+def find_upload(token: str, owner: User, now: datetime) -> ImportUpload | None:
+    upload = db.session.scalar(
+        sa.select(ImportUpload).where(
+            ImportUpload.token == token, ImportUpload.owner_id == owner.id
+        )
+    )
+    if upload is None or upload.created_at < now - UPLOAD_LIFETIME:
+        return None
+    return upload
