@@ -53,5 +53,8 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/import/run.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup
 from sqlalchemy import event
 
 from qbank.clock import SystemClock
@@ -118,10 +119,13 @@ def _security_headers(response: Any) -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from qbank.views import admin, auth, bank, errors, main
+    from qbank.domain.markup import render
+    from qbank.views import admin, auth, bank, errors, main, media
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(bank.bp)
+    app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)
+    app.jinja_env.filters["markdown"] = lambda text: Markup(render(text or ""))

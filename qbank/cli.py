@@ -8,12 +8,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 
 from qbank import PROJECT_ROOT, clock
 from qbank.extensions import db
-from qbank.models import Role
-from qbank.services import accounts
+from qbank.importers import formats
+from qbank.importers.drafts import ParseResult
+from qbank.models import QuestionSet, Role
+from qbank.services import accounts, imports
 from qbank.services.seed import seed_demo
 
 
@@ -21,6 +24,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(reset_link)
     app.cli.add_command(seed)
+    app.cli.add_command(import_file)
 
 
 def _password_from_prompt(email: str) -> str:
@@ -110,3 +114,81 @@ def seed(logins_file: Path | None) -> None:
         click.echo(f"Created {len(report.logins)} demo accounts; logins are in {path}.")
     else:
         click.echo("Demo accounts already exist.")
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--set", "title", required=True, help="Title of the set to import into (made if new)."
+)
+@click.option("--owner", required=True, help="E-mail of the faculty member who owns the set.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(formats.IMPORTERS)),
+    default=None,
+    help="Format of FILE (default: detected from its content).",
+)
+@click.option("--dry-run", is_flag=True, help="Check and report; save nothing.")
+def import_file(file: Path, title: str, owner: str, fmt: str | None, dry_run: bool) -> None:
+    """Import the questions in FILE into the set TITLE owned by OWNER."""
+    user = accounts.find_user_by_email(owner)
+    if user is None or not user.has_role(Role.FACULTY, Role.ADMIN):
+        raise click.ClickException(f"{owner} is not a faculty or admin account.")
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if file.stat().st_size > limit:
+        raise click.ClickException(
+            f"{file.name} is larger than the upload limit ({limit // 1048576} MB)."
+        )
+    target = db.session.scalar(
+        sa.select(QuestionSet).where(QuestionSet.owner_id == user.id, QuestionSet.title == title)
+    )
+    fmt, parsed = formats.parse_upload(file.read_bytes(), file.name, fmt)
+    plan = imports.plan_import(parsed, target) if parsed.ok else None
+    _echo_report(file.name, fmt, parsed, plan, target)
+    if not parsed.ok:
+        raise click.ClickException(f"{len(parsed.errors)} problem(s); nothing was saved.")
+    if dry_run:
+        click.echo("Dry run: nothing was saved.")
+        return
+    with click.progressbar(length=len(parsed.drafts), label="Saving") as bar:
+        outcome = imports.import_questions(
+            parsed,
+            user,
+            clock.now(),
+            current_app.extensions["qbank_media"],
+            target=target,
+            title=title,
+            progress=lambda done: bar.update(done - bar.pos),
+        )
+    db.session.commit()
+    counts = outcome.counts
+    click.echo(
+        f'Imported into "{outcome.question_set.title}" (set {outcome.question_set.id}): '
+        f"{counts['created']} new, {counts['updated'] + counts['versioned']} updated, "
+        f"{counts['unchanged']} unchanged."
+    )
+
+
+def _echo_report(
+    name: str,
+    fmt: str | None,
+    parsed: ParseResult,
+    plan: imports.ImportPlan | None,
+    target: QuestionSet | None,
+) -> None:
+    label = formats.IMPORTERS[fmt].LABEL if fmt in formats.IMPORTERS else "unknown format"
+    where = f'"{target.title}"' if target else "a new set"
+    click.echo(f"{name} ({label}) into {where}: {len(parsed.drafts)} question(s) read.")
+    if plan:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in plan.kinds.most_common())
+        click.echo(
+            f"  {plan.new} new, {plan.updated} updated, {plan.unchanged} unchanged ({kinds})."
+        )
+    for problem in parsed.errors:
+        click.echo(f"  error   {problem}", err=True)
+    for problem in parsed.warnings + (plan.duplicates if plan else []):
+        click.echo(f"  warning {problem}", err=True)
+    for item in parsed.skipped:
+        named = f" ({item.name})" if item.name else ""
+        click.echo(f"  skipped {item.location}{named}: {item.reason}")

@@ -109,6 +109,7 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
+        kwargs.setdefault("buffered", True)  # read the body and close files it streamed
         if not has_app_context():  # a redirect being followed inside the worker thread
             return super().open(*args, **kwargs)
         # End the test's own transaction on both sides of the request, so the request

@@ -80,3 +80,57 @@ def test_demo_student_can_log_in_with_the_printed_password(runner, auth, client,
     assert auth.login(email, password).headers["Location"] == "/dashboard"
     page = client.get("/dashboard").get_data(as_text=True)
     assert "Demo class of 2028" in page
+
+
+def test_import_command_reports_and_saves(runner, create_user, tmp_path):
+    from qbank.models import Role
+    from tests.bank_helpers import json_question, qbank_json_file
+
+    create_user(role=Role.FACULTY, email="fac@example.edu")
+    path = tmp_path / "set.json"
+    path.write_bytes(qbank_json_file([json_question(n) for n in range(3)]))
+    dry = runner.invoke(
+        args=["import", str(path), "--set", "Pharm", "--owner", "fac@example.edu", "--dry-run"]
+    )
+    assert dry.exit_code == 0, dry.output
+    assert "3 question(s) read" in dry.output and "Dry run: nothing was saved." in dry.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuestionSet)) == 0
+    done = runner.invoke(args=["import", str(path), "--set", "Pharm", "--owner", "fac@example.edu"])
+    assert done.exit_code == 0, done.output
+    assert "3 new, 0 updated, 0 unchanged" in done.output
+    again = runner.invoke(
+        args=["import", str(path), "--set", "Pharm", "--owner", "fac@example.edu"]
+    )
+    assert "0 new, 0 updated, 3 unchanged" in again.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) == 3
+
+
+def test_import_command_fails_on_the_last_row_of_a_big_csv_and_saves_nothing(
+    runner, create_user, tmp_path
+):
+    from qbank.importers import qbank_csv
+    from qbank.models import Role
+    from tests.bank_helpers import sba
+
+    create_user(role=Role.FACULTY, email="fac@example.edu")
+    drafts = [sba(n) for n in range(10_000)]
+    drafts[-1].options = [o.__class__(o.text, False, o.rationale) for o in drafts[-1].options]
+    path = tmp_path / "big.csv"
+    path.write_bytes(qbank_csv.write(drafts))
+    result = runner.invoke(args=["import", str(path), "--set", "Big", "--owner", "fac@example.edu"])
+    assert result.exit_code == 1
+    assert "row 10001" in result.output
+    assert "nothing was saved" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(QuestionSet)) == 0
+
+
+def test_import_command_refuses_a_student_owner(runner, create_user, tmp_path):
+    create_user(email="student@example.edu")
+    path = tmp_path / "x.json"
+    path.write_bytes(b"{}")
+    result = runner.invoke(
+        args=["import", str(path), "--set", "S", "--owner", "student@example.edu"]
+    )
+    assert result.exit_code == 1
+    assert "is not a faculty or admin account" in result.output

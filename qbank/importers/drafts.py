@@ -140,6 +140,29 @@ def check_draft(draft: QuestionDraft) -> list[Problem]:
     return problems
 
 
+_BLANK_LINES = re.compile(r"\n(?:[ \t\r]*\n)+")
+# Tags that open a CommonMark HTML block (type 6) when a text starts with them.
+_HTML_BLOCK_START = re.compile(
+    r"<(?:p|div|table|ul|ol|li|dl|h[1-6]|blockquote|pre|figure|section|article|hr|center)"
+    r"[\s/>]",
+    re.IGNORECASE,
+)
+
+
+def html_to_markdown(html: str) -> str:
+    """Wrap HTML so that Markdown passes it through as it is.
+
+    An HTML block in Markdown runs to the next blank line, and indented lines after a
+    blank one would become code; one ``<div>`` with no blank lines inside avoids both.
+    """
+    html = html.strip()
+    if not html:
+        return ""
+    if _HTML_BLOCK_START.match(html) and not _BLANK_LINES.search(html):
+        return html  # already one HTML block: Markdown leaves it alone
+    return f"<div>{_BLANK_LINES.sub(chr(10), html)}</div>"
+
+
 _MARKDOWN_SPECIALS = set("\\`*_[]<>#|~&!+-")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -16,8 +16,10 @@ from qbank.importers.drafts import MEDIA_SCHEME, ParseResult, Problem, QuestionD
 from qbank.models import ImportUpload, Question, QuestionSet, User, Visibility
 from qbank.services.media import MediaRefused, MediaStore, media_url, store_media
 from qbank.services.question_bank import (
+    add_question,
     current_version,
-    save_question,
+    next_position,
+    revise_question,
     tags_named,
     version_fields,
 )
@@ -102,17 +104,24 @@ class ImportOutcome:
     counts: Counter[str]
 
 
+def _media_reference(names: Iterable[str]) -> re.Pattern[str] | None:
+    """Match ``qbank-media:<name>`` for these names, longest first ("a.png.png" before "a.png")."""
+    ordered = sorted(names, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile(re.escape(MEDIA_SCHEME) + "(" + "|".join(map(re.escape, ordered)) + ")")
+
+
 def _rewrite_media(draft: QuestionDraft, urls: dict[str, str]) -> QuestionDraft:
     """Point a draft's ``qbank-media:`` references at our media URLs."""
-    if not urls:
+    pattern = _media_reference(urls)
+    if pattern is None:
         return draft
 
     def fix(text: str) -> str:
         if MEDIA_SCHEME not in text:
             return text
-        for name, url in urls.items():
-            text = text.replace(MEDIA_SCHEME + name, url)
-        return text
+        return pattern.sub(lambda match: urls[match.group(1)], text)
 
     draft.stem = fix(draft.stem)
     draft.explanation = fix(draft.explanation)
@@ -165,12 +174,19 @@ def import_questions(
     existing = _existing_by_external_id(target)
     tags = tags_named({t for d in parsed.drafts for t in d.tags})
     counts: Counter[str] = Counter()
+    reference = _media_reference(media_by_name)
+    position = next_position(target)
     for done, draft in enumerate(parsed.drafts, start=1):
-        used = [m for name, m in media_by_name.items() if MEDIA_SCHEME + name in _all_text(draft)]
+        names = set(reference.findall(_all_text(draft))) if reference else set()
+        used = [media_by_name[name] for name in sorted(names)]
         draft = _rewrite_media(draft, urls)
         match = existing.get(draft.external_id) if draft.external_id else None
-        _, outcome = save_question(target, draft, owner, now, question=match, media=used, tags=tags)
-        counts[outcome] += 1
+        if match is None:
+            add_question(target, draft, owner, now, position, tags, used)
+            position += 1
+            counts["created"] += 1
+        else:
+            counts[revise_question(match, draft, owner, now, tags, used)] += 1
         if progress:
             progress(done)
     target.updated_at = now

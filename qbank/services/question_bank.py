@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from qbank.extensions import db
 from qbank.importers.drafts import OPTION_KEYS, OptionDraft, QuestionDraft
@@ -102,10 +103,11 @@ def sets_owned_by(user: User) -> list[SetSummary]:
 
 def questions_in_set(
     question_set: QuestionSet, text: str = "", tag: str = "", retired: bool = False
-) -> sa.Select[tuple[Question, QuestionVersion]]:
-    """Select a set's questions with their current versions, filtered by text and tag."""
+) -> sa.Select[tuple[Question]]:
+    """Select a set's questions (tags loaded), filtered by their current text and by tag."""
     statement = (
-        sa.select(Question, QuestionVersion)
+        sa.select(Question)
+        .options(selectinload(Question.tags))
         .join(
             QuestionVersion,
             sa.and_(
@@ -135,6 +137,17 @@ def questions_in_set(
             )
         )
     return statement
+
+
+def current_versions(questions: list[Question]) -> dict[int, QuestionVersion]:
+    """The current version of each question, in one query."""
+    if not questions:
+        return {}
+    wanted = {(q.id, q.current_version) for q in questions}
+    rows = db.session.scalars(
+        sa.select(QuestionVersion).where(QuestionVersion.question_id.in_([q.id for q in questions]))
+    )
+    return {v.question_id: v for v in rows if (v.question_id, v.number) in wanted}
 
 
 def tags_in_set(question_set: QuestionSet) -> list[str]:
@@ -295,40 +308,70 @@ def save_question(
     A change to a version that students have answered makes a new version, so their
     history and the old version's statistics stay as they were.
     """
-    fields = version_fields(draft)
     tags = tags if tags is not None else tags_named(set(draft.tags))
-    tag_list = [tags[t] for t in dict.fromkeys(draft.tags)]
     if question is None:
-        position = db.session.scalar(
-            sa.select(sa.func.coalesce(sa.func.max(Question.position), -1)).where(
-                Question.set_id == question_set.id
-            )
-        )
-        question = Question(
-            question_set=question_set,
-            external_id=draft.external_id,
-            position=position + 1,
-            current_version=1,
-            created_at=now,
-            tags=tag_list,
-        )
-        question.versions.append(
-            QuestionVersion(
-                number=1, created_at=now, created_by_id=editor.id, media=media or [], **fields
-            )
-        )
-        db.session.add(question)
+        position = next_position(question_set)
+        question = add_question(question_set, draft, editor, now, position, tags, media or [])
         db.session.flush()
         return question, "created"
+    outcome = revise_question(question, draft, editor, now, tags, media)
+    question_set.updated_at = now
+    db.session.flush()
+    return question, outcome
 
+
+def next_position(question_set: QuestionSet) -> int:
+    last = db.session.scalar(
+        sa.select(sa.func.max(Question.position)).where(Question.set_id == question_set.id)
+    )
+    return 0 if last is None else last + 1
+
+
+def add_question(
+    question_set: QuestionSet,
+    draft: QuestionDraft,
+    editor: User,
+    now: datetime,
+    position: int,
+    tags: dict[str, Tag],
+    media: list[MediaFile],
+) -> Question:
+    """Add a new question at ``position``; no query, no flush, so imports can add thousands."""
+    question = Question(
+        set_id=question_set.id,
+        external_id=draft.external_id,
+        position=position,
+        current_version=1,
+        created_at=now,
+        tags=[tags[t] for t in dict.fromkeys(draft.tags)],
+    )
+    question.versions.append(
+        QuestionVersion(
+            number=1, created_at=now, created_by_id=editor.id, media=media, **version_fields(draft)
+        )
+    )
+    db.session.add(question)
+    return question
+
+
+def revise_question(
+    question: Question,
+    draft: QuestionDraft,
+    editor: User,
+    now: datetime,
+    tags: dict[str, Tag],
+    media: list[MediaFile] | None = None,
+) -> str:
+    """Change a question's content in place, or as a new version if it has been answered."""
+    fields = version_fields(draft)
+    tag_list = [tags[t] for t in dict.fromkeys(draft.tags)]
     question.tags = tag_list
     question.external_id = draft.external_id
     question.retired_at = None
     version = current_version(question)
     same_media = media is None or {m.id for m in media} == {m.id for m in version.media}
     if _same_content(version, fields) and same_media:
-        db.session.flush()
-        return question, "unchanged"
+        return "unchanged"
     if has_reviews(version):
         question.current_version = version.number + 1
         db.session.add(
@@ -348,9 +391,7 @@ def save_question(
         if media is not None:
             version.media = media
         outcome = "updated"
-    question_set.updated_at = now
-    db.session.flush()
-    return question, outcome
+    return outcome
 
 
 def retire_question(question: Question, retired: bool, now: datetime) -> None:

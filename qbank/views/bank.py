@@ -1,20 +1,393 @@
-"""Faculty's question sets."""
+"""Faculty's question sets: authoring, publishing, importing and exporting."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from pathlib import PurePath
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from wtforms import SelectChoice
 
-from qbank.models import Role
-from qbank.services.question_bank import sets_owned_by
+from qbank import clock
+from qbank.extensions import db
+from qbank.importers import formats, qbank_csv, qbank_json
+from qbank.importers.drafts import check_draft
+from qbank.models import (
+    Cohort,
+    Question,
+    QuestionReport,
+    QuestionSet,
+    Role,
+    Visibility,
+    cohort_sets,
+)
+from qbank.services import exports, imports
+from qbank.services import question_bank as bank
+from qbank.views.bank_forms import (
+    ConfirmForm,
+    QuestionForm,
+    SetForm,
+    SetSettingsForm,
+    ToggleForm,
+    UploadForm,
+)
 from qbank.views.guards import role_required
 
 bp = Blueprint("bank", __name__, url_prefix="/sets")
+FACULTY = (Role.FACULTY, Role.ADMIN)
+PAGE_SIZE = 50
+
+
+def get_set(set_id: int) -> QuestionSet:
+    """Load a set the signed-in user manages: 404 if there is none, 403 if not theirs."""
+    question_set = db.session.get(QuestionSet, set_id)
+    if question_set is None:
+        abort(404)
+    if not bank.can_manage_set(current_user, question_set):
+        abort(403)
+    return question_set
+
+
+def get_question(question_set: QuestionSet, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or question.set_id != question_set.id:
+        abort(404)
+    return question
 
 
 @bp.get("/")
-@role_required(Role.FACULTY, Role.ADMIN)
+@role_required(*FACULTY)
 def index() -> ResponseReturnValue:
-    """List the sets the signed-in faculty member owns."""
-    return render_template("bank/index.html", sets=sets_owned_by(current_user))
+    """List the sets the signed-in faculty member manages."""
+    return render_template("bank/index.html", sets=bank.sets_owned_by(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*FACULTY)
+def new_set() -> ResponseReturnValue:
+    """Create an empty set."""
+    form = SetForm()
+    if form.validate_on_submit():
+        question_set = bank.create_set(
+            current_user, form.title.data, form.description.data or "", clock.now()
+        )
+        db.session.commit()
+        flash("Set created. Add questions or import a file.", "success")
+        return redirect(url_for("bank.show_set", set_id=question_set.id))
+    return render_template("bank/set_form.html", form=form, question_set=None)
+
+
+@bp.get("/<int:set_id>")
+@role_required(*FACULTY)
+def show_set(set_id: int) -> ResponseReturnValue:
+    """Show a set's questions, filtered by text and tag, with its reports."""
+    question_set = get_set(set_id)
+    text = request.args.get("q", "").strip()
+    tag = request.args.get("tag", "").strip()
+    retired = request.args.get("retired") == "1"
+    page = db.paginate(
+        bank.questions_in_set(question_set, text, tag, retired),
+        per_page=PAGE_SIZE,
+        max_per_page=PAGE_SIZE,
+    )
+    reports = db.session.scalars(
+        sa.select(QuestionReport)
+        .join(Question, Question.id == QuestionReport.question_id)
+        .where(Question.set_id == question_set.id, QuestionReport.resolved_at.is_(None))
+        .order_by(QuestionReport.created_at.desc())
+    ).all()
+    return render_template(
+        "bank/set.html",
+        question_set=question_set,
+        page=page,
+        text=text,
+        tag=tag,
+        retired=retired,
+        versions=bank.current_versions(page.items),
+        tags=bank.tags_in_set(question_set),
+        reports=reports,
+        toggle=ToggleForm(),
+    )
+
+
+@bp.route("/<int:set_id>/settings", methods=["GET", "POST"])
+@role_required(*FACULTY)
+def set_settings(set_id: int) -> ResponseReturnValue:
+    """Change a set's title, description and who can study it."""
+    question_set = get_set(set_id)
+    form = SetSettingsForm(obj=question_set)
+    form.cohorts.choices = [
+        SelectChoice(c.id, c.name)
+        for c in db.session.scalars(sa.select(Cohort).order_by(Cohort.name))
+    ]
+    if request.method == "GET":
+        form.cohorts.data = list(
+            db.session.scalars(
+                sa.select(cohort_sets.c.cohort_id).where(cohort_sets.c.set_id == question_set.id)
+            )
+        )
+    if form.validate_on_submit():
+        visibility = Visibility(form.visibility.data)
+        if visibility == Visibility.COHORTS and not form.cohorts.data:
+            form.cohorts.errors.append("Choose at least one cohort, or pick another option.")
+        else:
+            bank.update_set(
+                question_set,
+                form.title.data,
+                form.description.data or "",
+                visibility,
+                form.cohorts.data or [],
+                clock.now(),
+            )
+            db.session.commit()
+            flash("Settings saved.", "success")
+            return redirect(url_for("bank.show_set", set_id=question_set.id))
+    return render_template("bank/set_form.html", form=form, question_set=question_set)
+
+
+@bp.post("/<int:set_id>/publish")
+@role_required(*FACULTY)
+def publish(set_id: int) -> ResponseReturnValue:
+    """Publish the set to the students it is open to, or take it back to draft."""
+    question_set = get_set(set_id)
+    if ToggleForm().validate_on_submit():
+        publish_it = request.form.get("published") == "1"
+        try:
+            bank.publish_set(question_set, publish_it, clock.now())
+        except bank.BankError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            if not publish_it:
+                flash("Back to draft: students no longer see it.", "success")
+            elif question_set.visibility == Visibility.PRIVATE:
+                flash(
+                    "Published, but the set is private: open it to everyone or assign it to "
+                    "cohorts in Settings so students can study it.",
+                    "info",
+                )
+            else:
+                flash("Published.", "success")
+    return redirect(url_for("bank.show_set", set_id=question_set.id))
+
+
+@bp.post("/<int:set_id>/retire")
+@role_required(*FACULTY)
+def retire(set_id: int) -> ResponseReturnValue:
+    """Retire the set (students' history stays) or restore it."""
+    question_set = get_set(set_id)
+    if ToggleForm().validate_on_submit():
+        retire_it = request.form.get("retired") == "1"
+        bank.retire_set(question_set, retire_it, clock.now())
+        db.session.commit()
+        flash("Set retired." if retire_it else "Set restored.", "success")
+    return redirect(url_for("bank.show_set", set_id=question_set.id))
+
+
+@bp.route("/<int:set_id>/questions/new", methods=["GET", "POST"])
+@role_required(*FACULTY)
+def new_question(set_id: int) -> ResponseReturnValue:
+    """Write a new question."""
+    question_set = get_set(set_id)
+    form = QuestionForm()
+    if form.validate_on_submit() and _draft_is_valid(form):
+        question, _ = bank.save_question(question_set, form.to_draft(), current_user, clock.now())
+        db.session.commit()
+        flash("Question saved.", "success")
+        return redirect(url_for("bank.show_question", set_id=set_id, question_id=question.id))
+    return render_template(
+        "bank/question_form.html", form=form, question_set=question_set, question=None
+    )
+
+
+@bp.route("/<int:set_id>/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@role_required(*FACULTY)
+def edit_question(set_id: int, question_id: int) -> ResponseReturnValue:
+    """Change a question; answered questions get a new version."""
+    question_set = get_set(set_id)
+    question = get_question(question_set, question_id)
+    form = QuestionForm()
+    if request.method == "GET":
+        form.fill_from(bank.draft_of(question, bank.current_version(question)))
+    if form.validate_on_submit() and _draft_is_valid(form):
+        _, outcome = bank.save_question(
+            question_set, form.to_draft(), current_user, clock.now(), question=question
+        )
+        db.session.commit()
+        flash(
+            {
+                "versioned": "Saved as a new version. Students' past answers keep the old one.",
+                "updated": "Question saved.",
+                "unchanged": "Nothing changed.",
+            }[outcome],
+            "success",
+        )
+        return redirect(url_for("bank.show_question", set_id=set_id, question_id=question.id))
+    return render_template(
+        "bank/question_form.html", form=form, question_set=question_set, question=question
+    )
+
+
+def _draft_is_valid(form: QuestionForm) -> bool:
+    problems = check_draft(form.to_draft())
+    for problem in problems:
+        form.form_errors.append(problem.message[0].upper() + problem.message[1:])
+    return not problems
+
+
+@bp.get("/<int:set_id>/questions/<int:question_id>")
+@role_required(*FACULTY)
+def show_question(set_id: int, question_id: int) -> ResponseReturnValue:
+    """Preview a question exactly as students see it, answered."""
+    question_set = get_set(set_id)
+    question = get_question(question_set, question_id)
+    return render_template(
+        "bank/question.html",
+        question_set=question_set,
+        question=question,
+        version=bank.current_version(question),
+        toggle=ToggleForm(),
+    )
+
+
+@bp.post("/<int:set_id>/questions/<int:question_id>/retire")
+@role_required(*FACULTY)
+def retire_question(set_id: int, question_id: int) -> ResponseReturnValue:
+    """Retire a question (its history stays) or restore it."""
+    question_set = get_set(set_id)
+    question = get_question(question_set, question_id)
+    if ToggleForm().validate_on_submit():
+        retire_it = request.form.get("retired") == "1"
+        bank.retire_question(question, retire_it, clock.now())
+        db.session.commit()
+        flash("Question retired." if retire_it else "Question restored.", "success")
+    return redirect(url_for("bank.show_question", set_id=set_id, question_id=question.id))
+
+
+@bp.get("/<int:set_id>/export.<any(json, csv):fmt>")
+@role_required(*FACULTY)
+def export(set_id: int, fmt: str) -> ResponseReturnValue:
+    """Download the set as qbank JSON (with images) or CSV."""
+    question_set = get_set(set_id)
+    drafts, media = exports.set_contents(question_set, current_app.extensions["qbank_media"])
+    if fmt == "json":
+        body = qbank_json.write(drafts, question_set.title, question_set.description, media)
+        mimetype = "application/json"
+    else:
+        body = qbank_csv.write(drafts)
+        mimetype = "text/csv"
+    filename = exports.file_name(question_set.title, fmt)
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/import/template.csv")
+@role_required(*FACULTY)
+def csv_template() -> ResponseReturnValue:
+    """Download the CSV template with worked examples."""
+    return Response(
+        qbank_csv.template(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="qbank-template.csv"'},
+    )
+
+
+def _upload_form() -> UploadForm:
+    form = UploadForm()
+    form.format.choices = [SelectChoice("", "Detect from the file")] + [
+        SelectChoice(name, label) for name, label in formats.format_choices()
+    ]
+    form.target.choices = [SelectChoice(0, "A new set")] + [
+        SelectChoice(line.question_set.id, line.question_set.title)
+        for line in bank.sets_owned_by(current_user)
+    ]
+    return form
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*FACULTY)
+def upload() -> ResponseReturnValue:
+    """Upload a question file; the report comes before anything is saved."""
+    form = _upload_form()
+    if request.method == "GET" and request.args.get("set"):
+        form.target.data = request.args.get("set", type=int)
+    if form.validate_on_submit():
+        target = get_set(form.target.data) if form.target.data else None
+        file = form.file.data
+        filename = PurePath(file.filename or "upload").name
+        pending = imports.stash_upload(
+            current_user,
+            filename,
+            file.read(),
+            form.format.data or None,
+            target,
+            form.title.data or "",
+            clock.now(),
+        )
+        db.session.commit()
+        return redirect(url_for("bank.review_upload", token=pending.token))
+    return render_template("bank/upload.html", form=form)
+
+
+@bp.route("/import/<token>", methods=["GET", "POST"])
+@role_required(*FACULTY)
+def review_upload(token: str) -> ResponseReturnValue:
+    """Show the import report and preview; confirming saves it all in one transaction."""
+    now = clock.now()
+    pending = imports.find_upload(token, current_user, now)
+    if pending is None:
+        flash("That upload has expired or was already imported. Upload the file again.", "error")
+        return redirect(url_for("bank.upload"))
+    target = get_set(pending.target_set_id) if pending.target_set_id else None
+    fmt, parsed = formats.parse_upload(pending.data, pending.filename, pending.format)
+    plan = imports.plan_import(parsed, target) if parsed.ok else None
+    form = ConfirmForm()
+    if form.validate_on_submit() and parsed.ok:
+        title = pending.title or parsed.title or PurePath(pending.filename).stem
+        try:
+            outcome = imports.import_questions(
+                parsed,
+                current_user,
+                now,
+                current_app.extensions["qbank_media"],
+                target=target,
+                title=title,
+            )
+        except imports.ImportRefused as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.delete(pending)
+            db.session.commit()
+            counts = outcome.counts
+            flash(
+                f"Imported: {counts['created']} new, {counts['updated'] + counts['versioned']} "
+                f"updated, {counts['unchanged']} unchanged.",
+                "success",
+            )
+            return redirect(url_for("bank.show_set", set_id=outcome.question_set.id))
+    return render_template(
+        "bank/report.html",
+        pending=pending,
+        fmt=fmt,
+        label=formats.IMPORTERS[fmt].LABEL if fmt in formats.IMPORTERS else None,
+        parsed=parsed,
+        plan=plan,
+        target=target,
+        form=form,
+        preview=parsed.drafts[:5],
+    )

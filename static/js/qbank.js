@@ -22,8 +22,44 @@
     });
   }
 
+  // Show upload progress: send the form with XHR, then follow where the server sent us.
+  function uploadProgress() {
+    document.querySelectorAll("form[data-upload-progress]").forEach(function (form) {
+      var bar = form.querySelector(".upload-progress");
+      form.addEventListener("submit", function (event) {
+        if (!window.FormData || !bar) return;
+        event.preventDefault();
+        var button = form.querySelector('button[type="submit"]');
+        if (button) { button.disabled = true; button.textContent = "Uploading…"; }
+        bar.hidden = false;
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", form.action || window.location.href);
+        xhr.upload.addEventListener("progress", function (e) {
+          if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+        });
+        xhr.addEventListener("load", function () {
+          var target = xhr.responseURL;
+          if (target && target !== (form.action || window.location.href)) {
+            window.location.assign(target);
+          } else {
+            document.open();
+            document.write(xhr.responseText);
+            document.close();
+          }
+        });
+        xhr.addEventListener("error", function () {
+          if (button) { button.disabled = false; button.textContent = "Upload and check"; }
+          bar.hidden = true;
+          window.alert("The upload failed. Check your connection and try again.");
+        });
+        xhr.send(new FormData(form));
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     fillTimezones();
     selectOnFocus();
+    uploadProgress();
   });
 })();

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from qbank import create_app
 from qbank.extensions import db
+from qbank.models import Role
+from qbank.services.accounts import register_user
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,18 +35,24 @@ VIEWPORTS = {
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve a fresh app on 127.0.0.1 in a background thread; yield its base URL."""
-    database = tmp_path_factory.mktemp("e2e") / "qbank.sqlite3"
-    app = create_app(
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    folder = tmp_path_factory.mktemp("e2e")
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "e2e-secret-" + "x" * 32,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'qbank.sqlite3'}",
+            "QBANK_MEDIA_DIR": str(folder / "media"),
             "QBANK_PASSWORD_HASH": "pbkdf2:sha256:1000",
         },
         environ={},
     )
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """Serve a fresh app on 127.0.0.1 in a background thread; yield its base URL."""
+    app = live_app
     with app.app_context():
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -84,6 +95,28 @@ def page(request: pytest.FixtureRequest, browser, live_server: str):
     page.viewport_name = request.param
     yield page
     context.close()
+
+
+@pytest.fixture
+def make_account(live_app: Flask):
+    """Return a factory: make_account(role) -> (email, password), made on the live server."""
+
+    def make(role: Role = Role.STUDENT) -> tuple[str, str]:
+        email = f"{role.value}-{secrets.token_hex(4)}@example.edu"
+        password = "a long enough password"
+        with live_app.app_context():
+            register_user(email, password, f"Test {role.value}", datetime.now(UTC), role=role)
+            db.session.commit()
+        return email, password
+
+    return make
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
 
 
 def screenshot(page, name: str) -> None:

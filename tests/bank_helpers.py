@@ -1,0 +1,79 @@
+"""Builders for question-bank tests: drafts, files in each format, a tiny PNG."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+import zlib
+from typing import Any
+
+from qbank.importers.drafts import OptionDraft, QuestionDraft
+from qbank.models import QuestionKind
+
+
+def sba(n: int = 1, **overrides: Any) -> QuestionDraft:
+    fields: dict[str, Any] = {
+        "kind": QuestionKind.SINGLE,
+        "stem": f"Question {n}: which valve lesion causes a crescendo-decrescendo murmur?",
+        "options": [
+            OptionDraft("Aortic stenosis", True, "Ejection murmur radiating to the carotids."),
+            OptionDraft("Mitral regurgitation", False, "Holosystolic at the apex."),
+            OptionDraft("Aortic regurgitation", False, "Early diastolic decrescendo."),
+        ],
+        "explanation": "Aortic stenosis gives an **ejection** murmur.",
+        "reference": "Harrison's, 21st ed.",
+        "tags": ["Cardiology::Valves"],
+        "external_id": f"q-{n}",
+    }
+    fields.update(overrides)
+    return QuestionDraft(**fields)
+
+
+def qbank_json_file(
+    questions: list[dict[str, Any]],
+    title: str = "Imported set",
+    media: dict[str, bytes] | None = None,
+) -> bytes:
+    document: dict[str, Any] = {
+        "format": "qbank",
+        "version": 1,
+        "set": {"title": title, "description": ""},
+        "questions": questions,
+    }
+    if media:
+        document["media"] = {k: base64.b64encode(v).decode() for k, v in media.items()}
+    return json.dumps(document).encode()
+
+
+def json_question(n: int, **overrides: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "external_id": f"q-{n}",
+        "kind": "single",
+        "stem": f"Question {n}: what is the first-line treatment?",
+        "options": [
+            {"text": "Drug A", "correct": True, "rationale": "Right."},
+            {"text": "Drug B", "correct": False, "rationale": "Wrong."},
+        ],
+        "explanation": "Because.",
+        "tags": ["Pharmacology"],
+        "reference": "Katzung",
+    }
+    item.update(overrides)
+    return item
+
+
+def tiny_png(colour: int = 0) -> bytes:
+    """A valid 1x1 PNG; ``colour`` makes distinct files."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    pixel = zlib.compress(bytes([0, colour % 256, 0, 0]))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", pixel)
+        + chunk(b"IEND", b"")
+    )
