@@ -123,7 +123,8 @@ def check_draft(draft: QuestionDraft) -> list[Problem]:
         problems.append(
             Problem(
                 where,
-                f"it has {len(draft.options)} options; give between {MIN_OPTIONS} and "
+                f"it has {len(draft.options)} option{'' if len(draft.options) == 1 else 's'}; "
+                f"give between {MIN_OPTIONS} and "
                 f"{MAX_OPTIONS}.",
             )
         )
@@ -143,7 +144,7 @@ def check_draft(draft: QuestionDraft) -> list[Problem]:
 _BLANK_LINES = re.compile(r"\n(?:[ \t\r]*\n)+")
 # Tags that open a CommonMark HTML block (type 6) when a text starts with them.
 _HTML_BLOCK_START = re.compile(
-    r"<(?:p|div|table|ul|ol|li|dl|h[1-6]|blockquote|pre|figure|section|article|hr|center)"
+    r"<(?:p|div|table|ul|ol|li|dl|h[1-6]|blockquote|figure|section|article|hr|center)"
     r"[\s/>]",
     re.IGNORECASE,
 )
