@@ -400,6 +400,17 @@ def retire_question(question: Question, retired: bool, now: datetime) -> None:
     db.session.flush()
 
 
+def media_used_by(draft: QuestionDraft) -> list[MediaFile]:
+    """The stored images a draft's text points at (by their SHA-256 in /media/ URLs)."""
+    texts = [draft.stem, draft.explanation]
+    for option in draft.options:
+        texts += [option.text, option.rationale]
+    refs = set().union(*(media_refs(t) for t in texts))
+    if not refs:
+        return []
+    return list(db.session.scalars(sa.select(MediaFile).where(MediaFile.sha256.in_(refs))))
+
+
 def media_refs(text: str) -> set[str]:
     """The SHA-256 names of our media that ``text`` points at."""
     prefix = media_url("")

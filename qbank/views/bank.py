@@ -35,6 +35,7 @@ from qbank.models import (
 )
 from qbank.services import exports, imports
 from qbank.services import question_bank as bank
+from qbank.services.media import MediaRefused, media_url, store_media
 from qbank.views.bank_forms import (
     ConfirmForm,
     QuestionForm,
@@ -202,8 +203,11 @@ def new_question(set_id: int) -> ResponseReturnValue:
     """Write a new question."""
     question_set = get_set(set_id)
     form = QuestionForm()
-    if form.validate_on_submit() and _draft_is_valid(form):
-        question, _ = bank.save_question(question_set, form.to_draft(), current_user, clock.now())
+    if form.validate_on_submit() and _attach_image(form) and _draft_is_valid(form):
+        draft = form.to_draft()
+        question, _ = bank.save_question(
+            question_set, draft, current_user, clock.now(), media=bank.media_used_by(draft)
+        )
         db.session.commit()
         flash("Question saved.", "success")
         return redirect(url_for("bank.show_question", set_id=set_id, question_id=question.id))
@@ -221,9 +225,15 @@ def edit_question(set_id: int, question_id: int) -> ResponseReturnValue:
     form = QuestionForm()
     if request.method == "GET":
         form.fill_from(bank.draft_of(question, bank.current_version(question)))
-    if form.validate_on_submit() and _draft_is_valid(form):
+    if form.validate_on_submit() and _attach_image(form) and _draft_is_valid(form):
+        draft = form.to_draft()
         _, outcome = bank.save_question(
-            question_set, form.to_draft(), current_user, clock.now(), question=question
+            question_set,
+            draft,
+            current_user,
+            clock.now(),
+            question=question,
+            media=bank.media_used_by(draft),
         )
         db.session.commit()
         flash(
@@ -238,6 +248,23 @@ def edit_question(set_id: int, question_id: int) -> ResponseReturnValue:
     return render_template(
         "bank/question_form.html", form=form, question_set=question_set, question=question
     )
+
+
+def _attach_image(form: QuestionForm) -> bool:
+    """Store an uploaded image and add it to the end of the stem; say if that went well."""
+    upload = form.image.data
+    if not upload or not getattr(upload, "filename", ""):
+        return True
+    try:
+        media = store_media(
+            current_app.extensions["qbank_media"], upload.read(), current_user, clock.now()
+        )
+    except MediaRefused as exc:
+        form.image.errors = [str(exc)[0].upper() + str(exc)[1:]]
+        return False
+    alt = PurePath(upload.filename).stem.replace("]", "")[:80]
+    form.stem.data = f"{form.stem.data.rstrip()}\n\n![{alt}]({media_url(media.sha256)})"
+    return True
 
 
 def _draft_is_valid(form: QuestionForm) -> bool:

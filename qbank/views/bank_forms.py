@@ -54,6 +54,8 @@ class OptionForm(Form):
 
 
 class QuestionForm(FlaskForm):
+    """A question with up to ten option rows; empty rows are ignored."""
+
     kind = SelectField(
         "Kind", choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()]
     )
@@ -75,6 +77,11 @@ class QuestionForm(FlaskForm):
         description="Separate with commas; nest with ::, e.g. Cardiology::Arrhythmia.",
     )
     external_id = StringField("External id", validators=[Optional(), Length(max=200)])
+    image = FileField(
+        "Add an image",
+        description="PNG, JPEG, GIF or WebP. It is added to the end of the question; move the "
+        "line it adds to place it elsewhere.",
+    )
 
     def to_draft(self) -> QuestionDraft:
         kind = QuestionKind(self.kind.data)

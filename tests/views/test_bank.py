@@ -347,3 +347,69 @@ def test_settings_open_a_set_to_cohorts(client, signed_in, auth, create_user, cl
     db.session.refresh(question_set)
     assert (question_set.title, question_set.visibility) == ("Renal II", "cohorts")
     assert db.session.execute(sa.select(cohort_sets)).all() == [(cohort.id, question_set.id)]
+
+
+REAL_FILES = [
+    ("moodle_core/nested_categories_with_questions.xml", 4),
+    ("moodle_core/questions.gift.txt", 5),
+    ("anki/ankitects_diffmodeltemplates-1.apkg", 1),
+    ("moodle_plugins/qtype_oumultiresponse_testquestion.moodle.xml", 1),
+]
+
+
+@pytest.mark.parametrize(("name", "questions"), REAL_FILES)
+def test_real_files_import_through_the_web_page(client, signed_in, shared_data, name, questions):
+    response = upload(client, (shared_data / name).read_bytes(), name.rsplit("/", 1)[1])
+    done = confirm(client, response.headers["Location"])
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert count(Question) == questions
+
+
+@pytest.mark.parametrize(("name", "questions"), REAL_FILES)
+def test_real_files_import_through_the_cli(runner, faculty, shared_data, name, questions):
+    result = runner.invoke(
+        args=["import", str(shared_data / name), "--set", "Real", "--owner", faculty.email]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{questions} new" in result.output
+    assert count(Question) == questions
+
+
+def test_the_csv_template_imports_through_the_web_page(client, signed_in):
+    template = client.get("/sets/import/template.csv").data
+    response = upload(client, template, "qbank-template.csv")
+    confirm(client, response.headers["Location"])
+    assert count(Question) == 3
+
+
+def test_an_image_uploaded_in_the_editor_is_shown_and_served(client, signed_in, auth):
+    set_id = int(auth.post("/sets/new", {"title": "Derm"}).headers["Location"].rsplit("/", 1)[1])
+    url = f"/sets/{set_id}/questions/new"
+    form = {
+        "kind": "flashcard",
+        "stem": "Name this rash.",
+        "explanation": "Erythema migrans.",
+        "csrf_token": csrf_token(client, url),
+        "image": (io.BytesIO(tiny_png(9)), "target lesion.png"),
+    }
+    saved = client.post(url, data=form, content_type="multipart/form-data")
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    sha = db.session.scalar(sa.select(MediaFile.sha256))
+    preview = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert f'<img src="/media/{sha}" alt="target lesion">' in preview
+    assert client.get(f"/media/{sha}").data == tiny_png(9)
+
+
+def test_a_fake_image_in_the_editor_is_refused(client, signed_in, auth):
+    set_id = int(auth.post("/sets/new", {"title": "Derm"}).headers["Location"].rsplit("/", 1)[1])
+    url = f"/sets/{set_id}/questions/new"
+    form = {
+        "kind": "flashcard",
+        "stem": "Front",
+        "explanation": "Back",
+        "csrf_token": csrf_token(client, url),
+        "image": (io.BytesIO(b"<svg onload=alert(1)></svg>"), "x.png"),
+    }
+    page = client.post(url, data=form, content_type="multipart/form-data").get_data(as_text=True)
+    assert "SVG images are refused" in page
+    assert count(Question) == 0 and count(MediaFile) == 0
