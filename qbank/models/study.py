@@ -90,6 +90,7 @@ class ReviewLog(db.Model):
     rating: Mapped[int]
     time_taken_ms: Mapped[int]
     mode: Mapped[str] = mapped_column(sa.String(16), default=ReviewMode.REVIEW.value)
-    state_before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    # NULL (not JSON null) for a new card, so "was it new?" is a plain IS NULL.
+    state_before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
     state_after: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from qbank.extensions import db
 from qbank.models import Cohort, MemberRole, Membership, User
+from qbank.services.enrollment import enroll_in_cohort_sets
 
 # No 0/O, 1/I/L: codes are read aloud in lecture halls and typed on phones.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -44,4 +45,5 @@ def add_member(cohort: Cohort, user: User, now: datetime) -> Membership:
         )
         db.session.add(membership)
         db.session.flush()
+        enroll_in_cohort_sets(user, cohort.id, now)
     return membership

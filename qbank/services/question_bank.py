@@ -30,6 +30,7 @@ from qbank.models import (
     cohort_sets,
     question_tags,
 )
+from qbank.services.enrollment import enroll_cohort_members
 from qbank.services.media import media_url
 
 
@@ -237,6 +238,7 @@ def update_set(
             sa.insert(cohort_sets),
             [{"cohort_id": c, "set_id": question_set.id} for c in sorted(set(cohort_ids))],
         )
+        enroll_cohort_members(sorted(set(cohort_ids)), question_set.id, now)
     db.session.flush()
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from qbank import clock
 from qbank.services.dashboard import dashboard_for
+from qbank.services.study import queue_for
 
 bp = Blueprint("main", __name__)
 
@@ -24,4 +25,9 @@ def index() -> ResponseReturnValue:
 @login_required
 def dashboard() -> ResponseReturnValue:
     """Show today's study summary, cohorts and sets."""
-    return render_template("main/dashboard.html", board=dashboard_for(current_user, clock.now()))
+    now = clock.now()
+    return render_template(
+        "main/dashboard.html",
+        board=dashboard_for(current_user, now),
+        queue=queue_for(current_user, now),
+    )

@@ -1,0 +1,39 @@
+"""Grading an answer and the order a student sees the options in: pure rules."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from qbank.domain.scheduling import AGAIN, GOOD
+
+
+def shuffled_options(
+    options: Sequence[dict[str, Any]], student_id: int, question_id: int
+) -> list[dict[str, Any]]:
+    """The options in this student's order: shuffled the same way on every visit.
+
+    Options marked fixed ("All of the above") stay last, in their own order.
+    """
+    movable = [o for o in options if not o.get("fixed")]
+    random.Random(f"options:{student_id}:{question_id}").shuffle(movable)
+    return movable + [o for o in options if o.get("fixed")]
+
+
+def correct_keys(options: Sequence[dict[str, Any]]) -> set[str]:
+    return {o["key"] for o in options if o.get("correct")}
+
+
+def is_correct(options: Sequence[dict[str, Any]], chosen: Sequence[str]) -> bool:
+    """Right when exactly the correct options were chosen (one, or all of several)."""
+    return set(chosen) == correct_keys(options)
+
+
+def rating_for(correct: bool, chosen_rating: int | None, confirm_rating: bool) -> int:
+    """Wrong is Again. Right is Good, or Hard/Good/Easy when the student confirms ratings."""
+    if not correct:
+        return AGAIN
+    if confirm_rating and chosen_rating in (2, 3, 4):
+        return chosen_rating
+    return GOOD

@@ -1,0 +1,74 @@
+"""A student's study settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DecimalField, IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+
+from qbank.domain.days import is_known_timezone, timezone_choices
+from qbank.extensions import db
+from qbank.services.settings import StudySettings, update_study_settings
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+class StudySettingsForm(FlaskForm):
+    timezone = SelectField("Time zone", validate_choice=False)
+    rollover_hour = IntegerField(
+        "New day starts at (hour)",
+        validators=[InputRequired(), NumberRange(0, 23, "Give an hour from 0 to 23.")],
+        description="Answers before this hour count for the day before (4 means 4 a.m.).",
+    )
+    desired_retention = DecimalField(
+        "Desired retention",
+        places=2,
+        validators=[
+            InputRequired(),
+            NumberRange(0.70, 0.97, "Choose a retention from 0.70 to 0.97."),
+        ],
+        description="The share of reviews you aim to remember. Higher means more reviews.",
+    )
+    new_cards_per_day = IntegerField(
+        "New cards per day",
+        validators=[InputRequired(), NumberRange(0, 500, "Choose 0 to 500 new cards a day.")],
+    )
+    max_reviews_per_day = IntegerField(
+        "Maximum reviews per day",
+        validators=[InputRequired(), NumberRange(0, 9999, "Choose 0 to 9,999 reviews a day.")],
+    )
+    confirm_rating = BooleanField(
+        "After a right answer, let me choose Hard, Good or Easy",
+        description="Off: a right answer counts as Good.",
+    )
+
+    def validate_timezone(self, field: SelectField) -> None:
+        if not is_known_timezone(field.data or ""):
+            raise ValidationError("Choose a time zone from the list.")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def study_settings() -> ResponseReturnValue:
+    """Change time zone, day rollover, retention and daily limits."""
+    form = StudySettingsForm(obj=current_user)
+    form.timezone.choices = timezone_choices()
+    if form.validate_on_submit():
+        update_study_settings(
+            current_user,
+            StudySettings(
+                timezone=form.timezone.data,
+                rollover_hour=form.rollover_hour.data,
+                desired_retention=float(form.desired_retention.data),
+                new_cards_per_day=form.new_cards_per_day.data,
+                max_reviews_per_day=form.max_reviews_per_day.data,
+                confirm_rating=form.confirm_rating.data,
+            ),
+        )
+        db.session.commit()
+        flash("Settings saved. They apply from your next card.", "success")
+        return redirect(url_for("settings.study_settings"))
+    return render_template("settings/index.html", form=form)

@@ -1,0 +1,266 @@
+"""The daily review: today's cards, answering, undo and card actions.
+
+Every step is a plain page and form, so studying works without JavaScript; with it,
+static/js/study.js swaps pages in place and adds the keyboard.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from qbank import clock
+from qbank.domain import answers, scheduling
+from qbank.domain.scheduling import Memory
+from qbank.extensions import db
+from qbank.models import Question, QuestionKind, QuestionVersion, ReviewLog
+from qbank.services import study
+from qbank.services.question_bank import current_version
+
+bp = Blueprint("study", __name__, url_prefix="/study")
+
+MAX_TIME_MS = 10 * 60 * 1000
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"] or "qbank-development"
+
+
+class ReportForm(FlaskForm):
+    reason = SelectField(
+        "What is wrong?",
+        choices=[SelectChoice(key, label) for key, label in study.REPORT_REASONS.items()],
+    )
+    comment = TextAreaField("Details (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class ActionForm(FlaskForm):
+    """A button with only the CSRF token."""
+
+
+def _render_card(question_id: int, reveal: bool = False, error: str | None = None):
+    now = clock.now()
+    try:
+        card = study.card_view(current_user, question_id, now, _secret())
+    except study.StudyError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("study.today"))
+    queue = study.queue_for(current_user, now)
+    return render_template(
+        "study/card.html",
+        card=card,
+        reveal=reveal,
+        error=error,
+        queue=queue,
+        position=queue.today.done + 1,
+        shown_at=int(now.timestamp() * 1000),
+        describe=scheduling.describe_interval,
+        action=ActionForm(),
+    ), (422 if error else 200)
+
+
+@bp.get("/")
+@login_required
+def today() -> ResponseReturnValue:
+    """Show the next card of today's queue, or say that today is done."""
+    now = clock.now()
+    queue = study.queue_for(current_user, now)
+    pick = study.pick_next(queue)
+    if pick is None:
+        return render_template(
+            "study/done.html",
+            queue=queue,
+            wait=(queue.later - now) if queue.later else None,
+            describe=scheduling.describe_interval,
+            action=ActionForm(),
+        )
+    return _render_card(pick[1])
+
+
+@bp.get("/cards/<int:question_id>")
+@login_required
+def card(question_id: int) -> ResponseReturnValue:
+    """Show one card; ``?reveal=1`` shows a flashcard's back with the rating buttons."""
+    return _render_card(question_id, reveal=request.args.get("reveal") == "1")
+
+
+@bp.post("/answer")
+@login_required
+def answer() -> ResponseReturnValue:
+    """Record an answer (once, however often it is sent) and show how it went."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    question_id = request.form.get("question_id", type=int)
+    token = request.form.get("token", "")
+    chosen = request.form.getlist("chosen")
+    rating = request.form.get("rating", type=int)
+    if question_id is None or not token:
+        abort(400)
+    now = clock.now()
+    shown_at = request.form.get("shown_at", type=int) or 0
+    time_taken = int(now.timestamp() * 1000) - shown_at if shown_at else 0
+    time_taken = min(max(time_taken, 0), MAX_TIME_MS)
+
+    question = db.session.get(Question, question_id)
+    if question is None:
+        abort(404)
+    version = current_version(question)
+    is_choice = version.kind != QuestionKind.FLASHCARD
+    if is_choice and current_user.confirm_rating and rating is None and chosen:
+        # Show right or wrong first; a right answer then takes Hard, Good or Easy.
+        correct = answers.is_correct(version.options, chosen)
+        if correct:
+            return _render_check(question_id, chosen, token, shown_at)
+
+    # End the read transaction so the write below starts fresh and waits its turn.
+    db.session.commit()
+    study.lock_student(current_user)
+    try:
+        log, _ = study.record_answer(
+            current_user, question_id, token, chosen, rating, time_taken, now, _secret()
+        )
+    except study.StaleCard as exc:
+        db.session.rollback()
+        flash(str(exc), "info")
+        return redirect(url_for("study.today"))
+    except study.StudyError as exc:
+        db.session.rollback()
+        return _render_card(question_id, error=str(exc))
+    db.session.commit()
+    if not is_choice:
+        after = Memory.from_json(log.state_after)
+        flash(
+            f"{scheduling.RATING_NAMES[log.rating]}: next in "
+            f"{scheduling.describe_interval(after.due - log.reviewed_at)}.",
+            "success",
+        )
+        return redirect(url_for("study.today"))
+    return redirect(url_for("study.result", review_id=log.id))
+
+
+def _render_check(question_id: int, chosen: list[str], token: str, shown_at: int):
+    now = clock.now()
+    card = study.card_view(current_user, question_id, now, _secret())
+    return render_template(
+        "study/result.html",
+        card=card,
+        version=card.version,
+        options=card.options,
+        chosen=set(chosen),
+        correct=True,
+        review=None,
+        intervals=card.intervals,
+        token=token,
+        shown_at=shown_at,
+        describe=scheduling.describe_interval,
+        action=ActionForm(),
+        queue=study.queue_for(current_user, now),
+    )
+
+
+@bp.get("/reviews/<int:review_id>")
+@login_required
+def result(review_id: int) -> ResponseReturnValue:
+    """Show an answered card: right or wrong, every rationale, the explanation, the intervals."""
+    review = db.session.get(ReviewLog, review_id)
+    if review is None or review.user_id != current_user.id:
+        abort(404)
+    version = db.session.get(QuestionVersion, review.question_version_id)
+    before = (
+        Memory.from_json(review.state_before)
+        if review.state_before
+        else scheduling.first_memory(review.reviewed_at)
+    )
+    intervals = scheduling.intervals(
+        before,
+        review.reviewed_at,
+        study.preferences_of(current_user),
+        study.card_seed(current_user, review.question_id),
+    )
+    return render_template(
+        "study/result.html",
+        card=None,
+        version=version,
+        options=answers.shuffled_options(version.options, current_user.id, review.question_id),
+        chosen=set(review.chosen),
+        correct=review.correct,
+        review=review,
+        intervals=intervals,
+        describe=scheduling.describe_interval,
+        action=ActionForm(),
+        queue=study.queue_for(current_user, clock.now()),
+    )
+
+
+@bp.post("/undo")
+@login_required
+def undo() -> ResponseReturnValue:
+    """Take back the last answer and show that card again."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    db.session.commit()
+    study.lock_student(current_user)
+    log = study.undo_last_answer(current_user, clock.now())
+    db.session.commit()
+    if log is None:
+        flash("There is no answer to undo.", "info")
+        return redirect(url_for("study.today"))
+    flash("Answer undone. Answer this card again.", "info")
+    return redirect(url_for("study.card", question_id=log.question_id))
+
+
+@bp.post("/cards/<int:question_id>/<any(suspend, unsuspend, bury, flag, unflag):action>")
+@login_required
+def card_action(question_id: int, action: str) -> ResponseReturnValue:
+    """Suspend, bury until tomorrow, or flag a card."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    now = clock.now()
+    try:
+        if action in ("suspend", "unsuspend"):
+            study.set_suspended(current_user, question_id, action == "suspend", now)
+            message = (
+                "Card suspended: it will not come up until you unsuspend it."
+                if action == "suspend"
+                else "Card unsuspended."
+            )
+        elif action == "bury":
+            study.bury(current_user, question_id, now)
+            message = "Card buried until tomorrow."
+        else:
+            study.set_flagged(current_user, question_id, action == "flag", now)
+            message = "Card flagged for later." if action == "flag" else "Flag removed."
+    except study.StudyError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("study.today"))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("study.today"))
+
+
+@bp.route("/cards/<int:question_id>/report", methods=["GET", "POST"])
+@login_required
+def report(question_id: int) -> ResponseReturnValue:
+    """Tell the set's owner that a question is faulty."""
+    if not study.can_study(current_user, question_id):
+        abort(404)
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            study.report_question(
+                current_user, question_id, form.reason.data, form.comment.data or "", clock.now()
+            )
+        except study.StudyError as exc:
+            form.reason.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash("Thank you: the set's author will see your report.", "success")
+            return redirect(url_for("study.today"))
+    question = db.session.get(Question, question_id)
+    return render_template(
+        "study/report.html", form=form, version=current_version(question), question_id=question_id
+    )
