@@ -99,7 +99,10 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A write transaction (see services.study.lock_student) takes the write lock at once,
+    # waiting its turn, instead of failing when it upgrades from reading.
+    immediate = connection.get_execution_options().get("sqlite_write_lock")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 # Everything the pages need is served by the app itself: no CDN, no inline script.

@@ -294,13 +294,14 @@ def _state(user: User, question_id: int) -> CardState | None:
 def lock_student(user: User) -> None:
     """Serialise this student's answers: a row lock (PostgreSQL) or the write lock (SQLite).
 
-    Call it first in the answer's transaction, so that the token check that follows
-    sees any answer another tab committed a moment before.
+    Call it first in the answer's transaction (commit any reading before), so that the
+    token check that follows sees any answer another tab committed a moment before.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     else:
-        db.session.execute(sa.update(User).where(User.id == user.id).values(id=User.id))
+        # Must open the transaction: BEGIN IMMEDIATE (see the factory) waits for the lock.
+        db.session.connection(execution_options={"sqlite_write_lock": True})
 
 
 def find_answer(user: User, token: str) -> ReviewLog | None:

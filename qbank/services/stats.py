@@ -1,0 +1,289 @@
+"""The reads behind a student's statistics page: five queries, whatever the history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from fsrs import State
+
+from qbank.domain.days import day_bounds, study_day
+from qbank.extensions import db
+from qbank.models import (
+    CardState,
+    Enrollment,
+    Question,
+    QuestionSet,
+    ReviewLog,
+    ReviewMode,
+    Tag,
+    User,
+    question_tags,
+)
+
+HEATMAP_DAYS = 365
+FORECAST_DAYS = 30
+RETENTION_WINDOW_DAYS = 30
+RECENT_TIME_DAYS = 7
+TOP_TAGS = 15
+MATURE_STABILITY_DAYS = 21
+# A card left open over lunch is not an hour of study.
+TIME_CAP_MS = 60_000
+# Every study day starts and ends on a quarter hour in UTC: rollover hours are whole
+# local hours and every zone's offset is a multiple of 15 minutes. Counting answers per
+# quarter hour in SQL and naming the days in Python is exact, and returns few rows.
+QUARTER_HOUR_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Answers to cards in review, and how many of them were recalled."""
+
+    answers: int
+    recalled: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.recalled / self.answers if self.answers else None
+
+
+@dataclass(frozen=True)
+class CardCounts:
+    new: int
+    learning: int
+    young: int
+    mature: int
+    suspended: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.young + self.mature + self.suspended
+
+
+@dataclass(frozen=True)
+class TimeSpent:
+    """Milliseconds answering, each answer counted for at most a minute."""
+
+    today_ms: int
+    last_7_days_ms: int
+    all_time_ms: int
+
+
+class TagAccuracy(NamedTuple):
+    tag: str
+    correct: int
+    answered: int
+
+
+@dataclass(frozen=True)
+class StudentStats:
+    today: date
+    # Answers per study day over the last HEATMAP_DAYS days; days without any are absent.
+    daily_reviews: dict[date, int]
+    # Reviews due per study day from today, overdue counted today.
+    due_forecast: list[int]
+    retention_30_days: Retention
+    retention_all_time: Retention
+    desired_retention: float
+    tags: list[TagAccuracy]
+    cards: CardCounts
+    time: TimeSpent
+
+    @property
+    def reviews_last_year(self) -> int:
+        return sum(self.daily_reviews.values())
+
+    @property
+    def days_studied(self) -> int:
+        return len(self.daily_reviews)
+
+
+def student_stats(user: User, now: datetime) -> StudentStats:
+    """Gather what the statistics page shows for ``user`` as of ``now``."""
+    tz, rollover = user.timezone, user.rollover_hour
+    today = study_day(now, tz, rollover)
+
+    def start_of(days_ago: int) -> datetime:
+        return day_bounds(today - timedelta(days=days_ago), tz, rollover)[0]
+
+    retention_30_days, retention_all_time, time = _answer_totals(
+        user, today_start=start_of(0), week_start=start_of(RECENT_TIME_DAYS - 1),
+        month_start=start_of(RETENTION_WINDOW_DAYS - 1),
+    )  # fmt: skip
+    return StudentStats(
+        today=today,
+        daily_reviews=_daily_reviews(user, today),
+        due_forecast=_due_forecast(user, today),
+        retention_30_days=retention_30_days,
+        retention_all_time=retention_all_time,
+        desired_retention=user.desired_retention,
+        tags=_tag_accuracy(user),
+        cards=_card_counts(user),
+        time=time,
+    )
+
+
+def _count_if(condition: Any) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _counted_answers(user: User) -> sa.ColumnElement[bool]:
+    return sa.and_(ReviewLog.user_id == user.id, ReviewLog.undone_at.is_(None))
+
+
+def _quarter_hour(column: Any) -> sa.ColumnElement[int]:
+    """The quarter hour a UTC instant falls in, as whole seconds since the epoch."""
+    epoch = sa.extract("epoch", column)
+    return sa.cast(epoch - epoch % QUARTER_HOUR_SECONDS, sa.Integer)
+
+
+def _per_quarter_hour(query: sa.Select[Any]) -> list[tuple[int, int]]:
+    """Count the rows of ``query`` (one column, a quarter hour) per quarter hour."""
+    # Grouped outside a subquery: PostgreSQL wants GROUP BY to repeat the selected
+    # expression exactly, bound parameters included.
+    inner = query.subquery()
+    bucket = inner.c[0]
+    rows = db.session.execute(sa.select(bucket, sa.func.count()).group_by(bucket)).all()
+    return [(int(quarter), count) for quarter, count in rows]
+
+
+def _daily_reviews(user: User, today: date) -> dict[date, int]:
+    tz, rollover = user.timezone, user.rollover_hour
+    start = day_bounds(today - timedelta(days=HEATMAP_DAYS - 1), tz, rollover)[0]
+    end = day_bounds(today, tz, rollover)[1]
+    counts: dict[date, int] = defaultdict(int)
+    query = sa.select(_quarter_hour(ReviewLog.reviewed_at)).where(
+        _counted_answers(user), ReviewLog.reviewed_at >= start, ReviewLog.reviewed_at < end
+    )
+    for quarter, count in _per_quarter_hour(query):
+        counts[study_day(datetime.fromtimestamp(quarter, UTC), tz, rollover)] += count
+    return dict(counts)
+
+
+def _studied_questions(select: sa.Select[Any], user: User) -> sa.Select[Any]:
+    """Keep questions the student studies now: enrolled, published, nothing retired."""
+    return (
+        select.join(QuestionSet, QuestionSet.id == Question.set_id)
+        .join(
+            Enrollment,
+            sa.and_(
+                Enrollment.set_id == QuestionSet.id,
+                Enrollment.user_id == user.id,
+                Enrollment.unenrolled_at.is_(None),
+            ),
+        )
+        .where(
+            QuestionSet.published.is_(True),
+            QuestionSet.retired_at.is_(None),
+            Question.retired_at.is_(None),
+        )
+    )
+
+
+def _due_forecast(user: User, today: date) -> list[int]:
+    tz, rollover = user.timezone, user.rollover_hour
+    today_start = day_bounds(today, tz, rollover)[0]
+    horizon = day_bounds(today + timedelta(days=FORECAST_DAYS - 1), tz, rollover)[1]
+    overdue = -1
+    bucket = sa.case((CardState.due < today_start, overdue), else_=_quarter_hour(CardState.due))
+    query = _studied_questions(
+        sa.select(bucket)
+        .select_from(CardState)
+        .join(Question, Question.id == CardState.question_id)
+        .where(
+            CardState.user_id == user.id,
+            CardState.suspended.is_(False),
+            CardState.due < horizon,
+        ),
+        user,
+    )
+    forecast = [0] * FORECAST_DAYS
+    for quarter, count in _per_quarter_hour(query):
+        if quarter == overdue:
+            forecast[0] += count
+            continue
+        day = study_day(datetime.fromtimestamp(quarter, UTC), tz, rollover)
+        forecast[(day - today).days] += count
+    return forecast
+
+
+def _card_counts(user: User) -> CardCounts:
+    studying = CardState.suspended.is_(False)
+    in_review = sa.and_(studying, CardState.state == State.Review.value)
+    stability = sa.func.coalesce(CardState.stability, 0)
+    query = _studied_questions(
+        sa.select(
+            _count_if(CardState.id.is_(None)),
+            _count_if(
+                sa.and_(
+                    studying, CardState.state.in_([State.Learning.value, State.Relearning.value])
+                )
+            ),
+            _count_if(sa.and_(in_review, stability < MATURE_STABILITY_DAYS)),
+            _count_if(sa.and_(in_review, stability >= MATURE_STABILITY_DAYS)),
+            _count_if(CardState.suspended.is_(True)),
+        )
+        .select_from(Question)
+        .outerjoin(
+            CardState,
+            sa.and_(CardState.question_id == Question.id, CardState.user_id == user.id),
+        ),
+        user,
+    )
+    new, learning, young, mature, suspended = db.session.execute(query).one()
+    return CardCounts(new, learning, young, mature, suspended)
+
+
+def _answer_totals(
+    user: User, today_start: datetime, week_start: datetime, month_start: datetime
+) -> tuple[Retention, Retention, TimeSpent]:
+    capped = sa.case(
+        (ReviewLog.time_taken_ms > TIME_CAP_MS, TIME_CAP_MS), else_=ReviewLog.time_taken_ms
+    )
+    # True retention, as Anki counts it: scheduled answers to cards already in review.
+    # Cram and preview answers come early, so they say nothing about recall on time.
+    in_review = sa.and_(
+        ReviewLog.state_before["state"].as_integer() == State.Review.value,
+        ReviewLog.mode == ReviewMode.REVIEW.value,
+    )
+    recalled = sa.and_(in_review, ReviewLog.rating > 1)
+    recent = ReviewLog.reviewed_at >= month_start
+
+    def time_since(start: datetime) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(
+            sa.func.sum(sa.case((ReviewLog.reviewed_at >= start, capped), else_=0)), 0
+        )
+
+    row = db.session.execute(
+        sa.select(
+            _count_if(sa.and_(in_review, recent)),
+            _count_if(sa.and_(recalled, recent)),
+            _count_if(in_review),
+            _count_if(recalled),
+            time_since(today_start),
+            time_since(week_start),
+            sa.func.coalesce(sa.func.sum(capped), 0),
+        ).where(_counted_answers(user))
+    ).one()
+    return (
+        Retention(row[0], row[1]),
+        Retention(row[2], row[3]),
+        TimeSpent(int(row[4]), int(row[5]), int(row[6])),
+    )
+
+
+def _tag_accuracy(user: User) -> list[TagAccuracy]:
+    answered = sa.func.count(ReviewLog.id)
+    rows = db.session.execute(
+        sa.select(Tag.name, _count_if(ReviewLog.correct.is_(True)), answered)
+        .join(question_tags, question_tags.c.tag_id == Tag.id)
+        .join(ReviewLog, ReviewLog.question_id == question_tags.c.question_id)
+        .where(_counted_answers(user))
+        .group_by(Tag.id, Tag.name)
+        .order_by(answered.desc(), Tag.name)
+        .limit(TOP_TAGS)
+    )
+    return [TagAccuracy(name, int(correct), int(count)) for name, correct, count in rows]

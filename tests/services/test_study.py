@@ -1,0 +1,278 @@
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from qbank.extensions import db
+from qbank.models import CardState, Enrollment, ReviewLog, Role, Visibility
+from qbank.services import enrollment, study
+from qbank.services import question_bank as bank
+from tests.bank_helpers import sba
+
+SECRET = "test-secret"
+
+
+@pytest.fixture
+def make_set(create_user, clock):
+    """Return a factory: make_set(n, kind=...) -> a published, public set of n questions."""
+    owner = create_user(role=Role.FACULTY, email="owner@example.edu")
+
+    def make(n: int = 5, title: str = "Set", **draft_fields):
+        question_set = bank.create_set(owner, title, "", clock.now())
+        for i in range(n):
+            bank.save_question(
+                question_set,
+                sba(i, stem=f"{title} question {i}", external_id=f"{title}-{i}", **draft_fields),
+                owner,
+                clock.now(),
+            )
+        bank.update_set(question_set, title, "", Visibility.PUBLIC, [], clock.now())
+        bank.publish_set(question_set, True, clock.now())
+        db.session.commit()
+        return question_set
+
+    return make
+
+
+@pytest.fixture
+def student(create_user):
+    return create_user(email="student@example.edu", timezone="Europe/Berlin")
+
+
+def answer(student, question_id, now, rating=None, chosen=("A",), **kw):
+    token = study.card_view(student, question_id, now, SECRET).token
+    log, _fresh = study.record_answer(
+        student, question_id, token, list(chosen), rating, 5000, now, SECRET, **kw
+    )
+    db.session.commit()
+    return log
+
+
+def next_question(student, now):
+    pick = study.pick_next(study.queue_for(student, now))
+    return pick[1] if pick else None
+
+
+def test_enrolling_in_a_large_set_creates_no_card_state(student, make_set, clock):
+    question_set = make_set(60)
+    enrollment.enroll(student, question_set, clock.now())
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CardState)) == 0
+    queue = study.queue_for(student, clock.now())
+    assert len(queue.new) == 20  # the default daily new limit
+    assert queue.total == 20
+
+
+def test_new_cards_stop_at_the_daily_limit_and_return_after_the_rollover(student, make_set, clock):
+    student.new_cards_per_day = 3
+    enrollment.enroll(student, make_set(10), clock.now())
+    db.session.commit()
+    for _ in range(3):
+        answer(student, next_question(student, clock.now()), clock.now())
+    queue = study.queue_for(student, clock.now())
+    assert queue.new == [] and queue.today.new_done == 3
+    # Berlin is UTC+1 in March: the day rolls over at 04:00 local = 03:00 UTC.
+    clock.set(datetime(2026, 3, 3, 2, 59, tzinfo=UTC))
+    assert study.queue_for(student, clock.now()).new == []
+    clock.set(datetime(2026, 3, 3, 3, 0, tzinfo=UTC))
+    assert len(study.queue_for(student, clock.now()).new) == 3
+
+
+def test_learning_steps_come_first_when_due(student, make_set, clock):
+    enrollment.enroll(student, make_set(5), clock.now())
+    db.session.commit()
+    first = next_question(student, clock.now())
+    answer(student, first, clock.now(), chosen=("B",))  # wrong: Again, due in 1 minute
+    assert next_question(student, clock.now()) != first
+    clock.advance(minutes=1)
+    assert next_question(student, clock.now()) == first
+
+
+def test_due_reviews_come_lowest_retrievability_first(student, make_set, clock):
+    question_set = make_set(2)
+    enrollment.enroll(student, question_set, clock.now())
+    db.session.commit()
+    ids = [q.id for q in question_set.questions]
+    now = clock.now()
+    for qid, stability, days_ago in ((ids[0], 30.0, 10), (ids[1], 3.0, 10)):
+        db.session.add(
+            CardState(
+                user_id=student.id,
+                question_id=qid,
+                state=2,
+                step=None,
+                stability=stability,
+                difficulty=5.0,
+                due=now - timedelta(days=1),
+                last_review=now - timedelta(days=days_ago),
+                reps=3,
+            )
+        )
+    db.session.commit()
+    queue = study.queue_for(student, now)
+    assert [c.question_id for c in queue.reviews] == [ids[1], ids[0]]
+
+
+def test_suspended_buried_retired_and_unenrolled_cards_never_appear(student, make_set, clock):
+    question_set = make_set(4)
+    enrollment.enroll(student, question_set, clock.now())
+    db.session.commit()
+    q = [x.id for x in question_set.questions]
+    study.set_suspended(student, q[0], True, clock.now())
+    study.bury(student, q[1], clock.now())
+    bank.retire_question(question_set.questions[2], True, clock.now())
+    db.session.commit()
+    queue = study.queue_for(student, clock.now())
+    assert queue.new == [q[3]] and queue.learning == []
+    clock.advance(days=1)
+    assert q[1] in [c.question_id for c in study.queue_for(student, clock.now()).learning]
+    enrollment.unenroll(student, question_set, clock.now())
+    db.session.commit()
+    assert study.queue_for(student, clock.now()).remaining == 0
+
+
+def test_an_answer_writes_one_review_and_the_card_state(student, make_set, clock):
+    enrollment.enroll(student, make_set(1), clock.now())
+    db.session.commit()
+    qid = next_question(student, clock.now())
+    log = answer(student, qid, clock.now(), chosen=("A",))
+    state = db.session.scalar(sa.select(CardState))
+    assert (log.correct, log.rating, log.chosen, log.state_before) == (True, 3, ["A"], None)
+    assert state.reps == 1 and state.due == clock.now() + timedelta(minutes=10)
+    assert log.state_after["due"] == state.due.isoformat()
+
+
+def test_the_same_token_records_once_and_an_old_token_is_refused(student, make_set, clock):
+    enrollment.enroll(student, make_set(1), clock.now())
+    db.session.commit()
+    qid = next_question(student, clock.now())
+    token = study.card_view(student, qid, clock.now(), SECRET).token
+    first, fresh = study.record_answer(student, qid, token, ["A"], None, 1, clock.now(), SECRET)
+    again, fresh_again = study.record_answer(
+        student, qid, token, ["B"], None, 1, clock.now(), SECRET
+    )
+    db.session.commit()
+    assert fresh and not fresh_again and again.id == first.id
+    clock.advance(minutes=10)
+    other_tab_token = token.replace(token[0], "f" if token[0] != "f" else "e", 1)
+    with pytest.raises(study.StaleCard):
+        study.record_answer(student, qid, other_tab_token, ["A"], None, 1, clock.now(), SECRET)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 1
+
+
+def test_undo_restores_the_card_and_keeps_the_log(student, make_set, clock):
+    enrollment.enroll(student, make_set(1), clock.now())
+    db.session.commit()
+    qid = next_question(student, clock.now())
+    first = answer(student, qid, clock.now())
+    clock.advance(minutes=10)
+    before = (lambda s: (s.state, s.step, s.due, s.reps))(db.session.scalar(sa.select(CardState)))
+    second = answer(student, qid, clock.now())
+    undone = study.undo_last_answer(student, clock.now())
+    db.session.commit()
+    assert undone.id == second.id and undone.undone_at == clock.now()
+    state = db.session.scalar(sa.select(CardState))
+    assert (state.state, state.step, state.due, state.reps) == before
+    # The card can be answered again, with a fresh token.
+    third = answer(student, qid, clock.now())
+    assert third.id not in (first.id, second.id)
+    assert study.today_for(student, clock.now()).done == 2  # the undone answer does not count
+
+
+def test_undoing_a_first_answer_makes_the_card_new_again(student, make_set, clock):
+    enrollment.enroll(student, make_set(1), clock.now())
+    db.session.commit()
+    qid = next_question(student, clock.now())
+    answer(student, qid, clock.now())
+    study.undo_last_answer(student, clock.now())
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CardState)) == 0
+    assert study.queue_for(student, clock.now()).new == [qid]
+
+
+def test_flashcards_take_the_students_rating(student, make_set, clock):
+    from qbank.models import QuestionKind
+
+    enrollment.enroll(student, make_set(1, kind=QuestionKind.FLASHCARD, options=[]), clock.now())
+    db.session.commit()
+    qid = next_question(student, clock.now())
+    with pytest.raises(study.StudyError, match="Again, Hard, Good or Easy"):
+        answer(student, qid, clock.now(), rating=None, chosen=())
+    db.session.rollback()
+    log = answer(student, qid, clock.now(), rating=4, chosen=())
+    assert (log.rating, log.correct) == (4, True)
+
+
+def test_confirmed_ratings_apply_only_to_right_answers(student, make_set, clock):
+    student.confirm_rating = True
+    enrollment.enroll(student, make_set(2), clock.now())
+    db.session.commit()
+    right = answer(student, next_question(student, clock.now()), clock.now(), rating=2)
+    wrong = answer(
+        student, next_question(student, clock.now()), clock.now(), rating=4, chosen=("C",)
+    )
+    assert (right.rating, wrong.rating) == (2, 1)
+
+
+def test_reports_reach_the_set(student, make_set, clock):
+    question_set = make_set(1)
+    enrollment.enroll(student, question_set, clock.now())
+    db.session.commit()
+    qid = question_set.questions[0].id
+    with pytest.raises(study.StudyError):
+        study.report_question(student, qid, "nonsense", "", clock.now())
+    report = study.report_question(student, qid, "wrong_key", "B is right", clock.now())
+    assert report.question_version_id == bank.current_version(question_set.questions[0]).id
+
+
+def test_cohort_members_receive_assigned_sets(student, create_user, make_set, clock):
+    from qbank.services.cohorts import add_member, create_cohort
+
+    cohort = create_cohort("Year 1", create_user(), "UTC", clock.now())
+    add_member(cohort, student, clock.now())
+    question_set = make_set(2, title="Assigned")
+    bank.update_set(question_set, "Assigned", "", Visibility.COHORTS, [cohort.id], clock.now())
+    newcomer = create_user()
+    add_member(cohort, newcomer, clock.now())
+    db.session.commit()
+    enrolled = set(db.session.scalars(sa.select(Enrollment.user_id)))
+    assert {student.id, newcomer.id} <= enrolled
+    assert len(study.queue_for(student, clock.now()).new) == 2
+
+
+def test_two_tabs_answering_at_once_record_one_review(app, student, make_set, clock):
+    enrollment.enroll(student, make_set(1), clock.now())
+    db.session.commit()
+    qid = next_question(student, clock.now())
+    token = study.card_view(student, qid, clock.now(), SECRET).token
+    student_id, now = student.id, clock.now()
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def tab():
+        with app.app_context():
+            try:
+                me = db.session.get(type(student), student_id)
+                barrier.wait()
+                db.session.commit()
+                study.lock_student(me)
+                _, fresh = study.record_answer(me, qid, token, ["A"], None, 1, now, SECRET)
+                db.session.commit()
+                outcomes.append(fresh)
+            except study.StaleCard:
+                db.session.rollback()
+                outcomes.append("stale")
+            except Exception as exc:
+                db.session.rollback()
+                outcomes.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=tab) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(map(str, outcomes)) in (["False", "True"], ["True", "stale"])
+    db.session.commit()  # leave this test's own snapshot to see what the tabs wrote
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 1

@@ -1,0 +1,220 @@
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from qbank.extensions import db
+from qbank.models import CardState, QuestionKind, QuestionReport, ReviewLog, Role, Visibility
+from qbank.services import question_bank as bank
+from tests.bank_helpers import sba
+
+
+@pytest.fixture
+def open_set(create_user, clock):
+    def make(n=3, title="Cardio", **fields):
+        owner = create_user(role=Role.FACULTY, email=f"owner-{title.lower()}@example.edu")
+        question_set = bank.create_set(owner, title, "", clock.now())
+        for i in range(n):
+            bank.save_question(
+                question_set, sba(i, stem=f"{title} stem {i}", **fields), owner, clock.now()
+            )
+        bank.update_set(question_set, title, "", Visibility.PUBLIC, [], clock.now())
+        bank.publish_set(question_set, True, clock.now())
+        db.session.commit()
+        return question_set
+
+    return make
+
+
+@pytest.fixture
+def student(create_user, auth):
+    user = create_user(email="student@example.edu")
+    auth.login(user.email)
+    return user
+
+
+def enroll(auth, question_set):
+    return auth.post(f"/library/{question_set.id}/enroll", {}, form_page="/library/")
+
+
+def card_form(page: str) -> dict:
+    """The hidden fields of the answer form on a card page."""
+    fields = dict(
+        re.findall(
+            r'name="(question_id|token|shown_at|csrf_token)" (?:type="hidden" )?value="([^"]+)"',
+            page,
+        )
+    )
+    fields.update(
+        re.findall(r'type="hidden" name="(question_id|token|shown_at)" value="([^"]+)"', page)
+    )
+    fields.update(re.findall(r'name="(csrf_token)" type="hidden" value="([^"]+)"', page))
+    return fields
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_library_enroll_then_study_a_multiple_choice_card(client, auth, student, open_set):
+    question_set = open_set()
+    assert "Study this set" in client.get("/library/").get_data(as_text=True)
+    assert "Its cards join today" in client.get(
+        enroll(auth, question_set).headers["Location"]
+    ).get_data(as_text=True)
+    page = client.get("/study/").get_data(as_text=True)
+    assert "1 of 3" in page and "Cardio stem" in page
+    form = card_form(page)
+    response = client.post("/study/answer", data={**form, "chosen": "A"})
+    result = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Correct" in result and "Ejection murmur radiating to the carotids." in result
+    assert "Next review: <strong>10 min</strong> (Good)" in result
+    assert count(ReviewLog) == 1 and count(CardState) == 1
+    assert "2 of 3" in client.get("/study/").get_data(as_text=True)
+
+
+def test_a_wrong_answer_is_again_and_shows_the_right_one(client, auth, student, open_set):
+    enroll(auth, open_set(1))
+    form = card_form(client.get("/study/").get_data(as_text=True))
+    response = client.post("/study/answer", data={**form, "chosen": "B"})
+    result = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert (
+        "Not quite" in result and "Your answer: not right" in result and "Correct answer" in result
+    )
+    assert db.session.scalar(sa.select(ReviewLog.rating)) == 1
+
+
+def test_a_double_submit_records_one_review(client, auth, student, open_set):
+    enroll(auth, open_set(2))
+    form = {**card_form(client.get("/study/").get_data(as_text=True)), "chosen": "A"}
+    first = client.post("/study/answer", data=form)
+    second = client.post("/study/answer", data=form)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert count(ReviewLog) == 1
+
+
+def test_choosing_nothing_asks_for_an_answer(client, auth, student, open_set):
+    enroll(auth, open_set(1))
+    form = card_form(client.get("/study/").get_data(as_text=True))
+    response = client.post("/study/answer", data=form)
+    assert response.status_code == 422
+    assert "Choose an answer first." in response.get_data(as_text=True)
+    assert count(ReviewLog) == 0
+
+
+def test_undo_brings_the_card_back(client, auth, student, open_set):
+    enroll(auth, open_set(1))
+    form = card_form(client.get("/study/").get_data(as_text=True))
+    client.post("/study/answer", data={**form, "chosen": "A"})
+    response = auth.post("/study/undo", {}, form_page="/study/")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Answer undone" in page and "Cardio stem 0" in page
+    assert db.session.scalar(sa.select(ReviewLog.undone_at)) is not None
+    assert count(CardState) == 0
+
+
+def test_flashcards_reveal_then_rate(client, auth, student, open_set):
+    enroll(auth, open_set(1, title="Cards", kind=QuestionKind.FLASHCARD, options=[]))
+    front = client.get("/study/").get_data(as_text=True)
+    assert "Show answer" in front and "Aortic stenosis gives" not in front
+    link = re.search(r'href="(/study/cards/\d+\?reveal=1)"', front).group(1)
+    back = client.get(link).get_data(as_text=True)
+    assert "Aortic stenosis gives" in back
+    assert re.search(r"Easy</span>\s*<span class=\"rating-interval\">\d+ d", back)
+    response = client.post("/study/answer", data={**card_form(back), "rating": "3"})
+    assert response.headers["Location"] == "/study/"
+    assert "Good: next in 10 min." in client.get("/study/").get_data(as_text=True)
+
+
+def test_the_end_of_the_day_says_when_the_next_review_is(client, auth, student, open_set, clock):
+    enroll(auth, open_set(1))
+    form = card_form(client.get("/study/").get_data(as_text=True))
+    client.post("/study/answer", data={**form, "chosen": "A"})
+    page = client.get("/study/").get_data(as_text=True)
+    assert "All done for today" in page and "Next review in <strong>10 min</strong>" in page
+
+
+def test_nothing_to_study_points_to_the_library(client, student):
+    page = client.get("/study/").get_data(as_text=True)
+    assert "Nothing to study right now" in page and "Find sets" in page
+
+
+def test_confirm_rating_lets_a_right_answer_be_easy(client, auth, student, open_set):
+    student.confirm_rating = True
+    db.session.commit()
+    enroll(auth, open_set(1))
+    form = card_form(client.get("/study/").get_data(as_text=True))
+    check = client.post("/study/answer", data={**form, "chosen": "A"}).get_data(as_text=True)
+    assert "How hard was it?" in check and count(ReviewLog) == 0
+    response = client.post("/study/answer", data={**card_form(check), "chosen": "A", "rating": "4"})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(ReviewLog.rating)) == 4
+
+
+def test_card_actions_and_reports(client, auth, student, open_set):
+    question_set = open_set(2)
+    enroll(auth, question_set)
+    first = question_set.questions[0].id
+    page = client.get(
+        auth.post(f"/study/cards/{first}/suspend", {}, form_page="/study/").headers["Location"]
+    ).get_data(as_text=True)
+    assert "Card suspended" in page and "Cardio stem 0" not in page
+    report = auth.post(
+        f"/study/cards/{question_set.questions[1].id}/report",
+        {"reason": "ambiguous", "comment": "C also fits"},
+    )
+    assert report.status_code == 302
+    assert db.session.scalar(sa.select(QuestionReport.comment)) == "C also fits"
+
+
+def test_students_cannot_study_or_report_sets_they_cannot_see(
+    client, auth, student, create_user, clock
+):
+    owner = create_user(role=Role.FACULTY)
+    private = bank.create_set(owner, "Private", "", clock.now())
+    question, _ = bank.save_question(private, sba(), owner, clock.now())
+    db.session.commit()
+    assert client.get(f"/study/cards/{question.id}").status_code == 302
+    assert client.get(f"/study/cards/{question.id}/report").status_code == 404
+    response = auth.post(f"/library/{private.id}/enroll", {}, form_page="/library/")
+    assert "That set is not open to you." in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_settings_are_saved_and_checked(client, auth, student):
+    page = client.get("/settings/").get_data(as_text=True)
+    assert 'value="0.90"' in page or 'value="0.9"' in page
+    bad = auth.post(
+        "/settings/",
+        {
+            "timezone": "Mars/Base",
+            "rollover_hour": "30",
+            "desired_retention": "0.99",
+            "new_cards_per_day": "10",
+            "max_reviews_per_day": "100",
+        },
+    )
+    text = bad.get_data(as_text=True)
+    assert "Choose a time zone from the list." in text
+    assert "Give an hour from 0 to 23." in text
+    assert "Choose a retention from 0.70 to 0.97." in text
+    good = auth.post(
+        "/settings/",
+        {
+            "timezone": "Asia/Tokyo",
+            "rollover_hour": "5",
+            "desired_retention": "0.85",
+            "new_cards_per_day": "10",
+            "max_reviews_per_day": "100",
+            "confirm_rating": "y",
+        },
+    )
+    assert good.status_code == 302
+    db.session.refresh(student)
+    assert (
+        student.timezone,
+        student.rollover_hour,
+        student.desired_retention,
+        student.confirm_rating,
+    ) == ("Asia/Tokyo", 5, 0.85, True)
