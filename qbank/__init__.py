@@ -123,13 +123,25 @@ def _security_headers(response: Any) -> Any:
 
 def _register_blueprints(app: Flask) -> None:
     from qbank.domain.markup import render
-    from qbank.views import admin, auth, bank, errors, library, main, media, settings, study
+    from qbank.views import (
+        admin,
+        auth,
+        bank,
+        errors,
+        library,
+        main,
+        media,
+        settings,
+        stats,
+        study,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(study.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(stats.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)

@@ -284,8 +284,10 @@ def share_bars(
 
 
 def describe_duration(milliseconds: int) -> str:
-    """Say time spent briefly: "45 s", "12 min", "3 h 05 min", "34 h"."""
+    """Say time spent briefly: "0 min", "45 s", "12 min", "3 h 05 min", "34 h"."""
     seconds = max(0, milliseconds) // 1000
+    if seconds == 0:
+        return "0 min"
     if seconds < 60:
         return f"{seconds} s"
     if seconds < 3600:

@@ -110,9 +110,11 @@ def student_stats(user: User, now: datetime) -> StudentStats:
         return day_bounds(today - timedelta(days=days_ago), tz, rollover)[0]
 
     retention_30_days, retention_all_time, time = _answer_totals(
-        user, today_start=start_of(0), week_start=start_of(RECENT_TIME_DAYS - 1),
+        user,
+        today_start=start_of(0),
+        week_start=start_of(RECENT_TIME_DAYS - 1),
         month_start=start_of(RETENTION_WINDOW_DAYS - 1),
-    )  # fmt: skip
+    )
     return StudentStats(
         today=today,
         daily_reviews=_daily_reviews(user, today),

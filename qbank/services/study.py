@@ -119,6 +119,21 @@ def _new_questions(user: User) -> sa.Select[tuple[int]]:
     )
 
 
+def studyable_version(user: User, question_id: int) -> QuestionVersion | None:
+    """The current version of a question this student may study, in one query; else None."""
+    return db.session.scalar(
+        sa.select(QuestionVersion)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .join(QuestionSet, QuestionSet.id == Question.set_id)
+        .join(Enrollment, Enrollment.set_id == QuestionSet.id)
+        .where(
+            Question.id == question_id,
+            QuestionVersion.number == Question.current_version,
+            _studyable(user),
+        )
+    )
+
+
 def can_study(user: User, question_id: int) -> bool:
     return (
         db.session.scalar(
@@ -231,14 +246,18 @@ def pick_next(queue: Queue) -> tuple[str, int] | None:
 
 
 def last_log_id(user: User, question_id: int) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.max(ReviewLog.id)).where(
-                ReviewLog.user_id == user.id, ReviewLog.question_id == question_id
-            )
-        )
-        or 0
-    )
+    return _last_log(user, question_id)[0]
+
+
+def _last_log(user: User, question_id: int) -> tuple[int, str | None]:
+    """The id and token of the card's latest review (undone ones too), or (0, None)."""
+    row = db.session.execute(
+        sa.select(ReviewLog.id, ReviewLog.answer_token)
+        .where(ReviewLog.user_id == user.id, ReviewLog.question_id == question_id)
+        .order_by(ReviewLog.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, None)
 
 
 def answer_token(secret: str, user: User, question_id: int, last_log: int) -> str:
@@ -261,10 +280,10 @@ class CardView:
 
 
 def card_view(user: User, question_id: int, now: datetime, secret: str) -> CardView:
-    question = db.session.get(Question, question_id)
-    if question is None or not can_study(user, question_id):
+    version = studyable_version(user, question_id)
+    if version is None:
         raise StudyError("That card is not in your sets. Go back to today's study.")
-    version = current_version(question)
+    question = version.question
     state = _state(user, question_id)
     memory = memory_of(state) if state else scheduling.first_memory(now)
     return CardView(
@@ -326,17 +345,19 @@ def record_answer(
     Multiple choice: wrong is Again; right is Good, or the student's Hard/Good/Easy when
     they confirm ratings. Flashcards: the student's rating.
     """
-    existing = find_answer(user, token)
-    if existing is not None:
-        return existing, False
-    question = db.session.get(Question, question_id)
-    if question is None or not can_study(user, question_id):
-        raise StudyError("That card is not in your sets any more. Go on to the next one.")
-    if token != answer_token(secret, user, question_id, last_log_id(user, question_id)):
+    last_id, last_token = _last_log(user, question_id)
+    if token == last_token:  # a double submit or a retry of the card's latest answer
+        return db.session.get(ReviewLog, last_id), False
+    if token != answer_token(secret, user, question_id, last_id):
+        existing = find_answer(user, token)  # a retry of an older answer
+        if existing is not None:
+            return existing, False
         raise StaleCard(
             "This card was already answered (perhaps in another tab). Here is the next one."
         )
-    version = current_version(question)
+    version = studyable_version(user, question_id)
+    if version is None:
+        raise StudyError("That card is not in your sets any more. Go on to the next one.")
     if version.kind == QuestionKind.FLASHCARD:
         if rating not in scheduling.RATINGS:
             raise StudyError("Choose how well you knew it: Again, Hard, Good or Easy.")

@@ -41,6 +41,7 @@ PROTECTED = [
     ("GET", "/library/", "/library/", None),
     ("POST", "/library/<int:set_id>/<any(enroll, unenroll):choice>", "/library/1/enroll", None),
     ("GET", "/settings/", "/settings/", None),
+    ("GET", "/stats/", "/stats/", None),
     ("POST", "/settings/", "/settings/", None),
     ("GET", "/sets/", "/sets/", FACULTY),
     ("GET", "/sets/new", "/sets/new", FACULTY),
