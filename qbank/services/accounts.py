@@ -114,6 +114,16 @@ def authenticate(email: str, password: str, address: str, throttle: LoginThrottl
     return user
 
 
+def adopt_browser_timezone(user: User, timezone: str) -> bool:
+    """Take the browser's zone for a student who has not chosen one; say if it changed."""
+    if user.timezone_confirmed or not is_known_timezone(timezone) or timezone == user.timezone:
+        return False
+    user.timezone = timezone
+    user.timezone_confirmed = True
+    db.session.flush()
+    return True
+
+
 def _check_dummy_password(password: str) -> bool:
     """Spend as long as a real check, so response time does not tell who has an account."""
     method = current_app.config["QBANK_PASSWORD_HASH"]

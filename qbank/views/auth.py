@@ -50,6 +50,7 @@ class LoginForm(FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
     remember = BooleanField("Keep me logged in on this device")
+    timezone = HiddenField()  # filled by the browser; taken until the student chooses one
 
 
 class ChangePasswordForm(FlaskForm):
@@ -130,6 +131,8 @@ def login() -> ResponseReturnValue:
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
+            if accounts.adopt_browser_timezone(user, form.timezone.data or ""):
+                db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.dashboard"))
     return render_template("auth/login.html", form=form), status

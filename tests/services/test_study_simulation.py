@@ -41,10 +41,14 @@ def test_recall_lands_near_the_desired_retention(app, create_user, clock, desire
     if db.engine.dialect.name != "sqlite":
         pytest.skip("the simulation checks the scheduler, not the engine: SQLite is enough")
     owner = create_user(role=Role.FACULTY)
+    # New York changes to summer time on 8 March, inside the 90 days.
     student = create_user(
-        desired_retention=desired, new_cards_per_day=NEW_PER_DAY, max_reviews_per_day=9999
+        desired_retention=desired,
+        new_cards_per_day=NEW_PER_DAY,
+        max_reviews_per_day=9999,
+        timezone="America/New_York",
     )
-    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    start = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)  # 9 a.m. in New York
     clock.set(start)
     enrollment.enroll(student, build_deck(owner, start), start)
     db.session.commit()

@@ -155,3 +155,17 @@ def test_change_password_with_wrong_current_password(client, auth, create_user):
         },
     )
     assert "Your current password is not right. Type it again." in response.get_data(as_text=True)
+
+
+def test_first_login_takes_the_browsers_time_zone_once(client, create_user):
+    user = create_user()
+    assert (user.timezone, user.timezone_confirmed) == ("UTC", False)
+    form = {"email": user.email, "password": PASSWORD, "timezone": "Asia/Kolkata"}
+    client.post("/login", data={**form, "csrf_token": csrf_token(client, "/login")})
+    db.session.refresh(user)
+    assert (user.timezone, user.timezone_confirmed) == ("Asia/Kolkata", True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
+    form["timezone"] = "Europe/Paris"
+    client.post("/login", data={**form, "csrf_token": csrf_token(client, "/login")})
+    db.session.refresh(user)
+    assert user.timezone == "Asia/Kolkata"  # a chosen zone is kept
