@@ -9,10 +9,9 @@ to 0.8 comes back as 0.800000011920929, which the scheduler refuses as out of bo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import fsrs_rs_python as fsrs_rs
 import sqlalchemy as sa
@@ -119,18 +118,16 @@ def review_history(user: User, until: datetime | None = None) -> list[CardHistor
     histories: list[CardHistory] = []
     question_id: int | None = None
     reviews: list[tuple[int, int]] = []
-    last_day = None
+    last_day: date | None = None
     for qid, reviewed_at, rating, was_new in db.session.execute(query):
-        day = study_day(reviewed_at, user.timezone, user.rollover_hour)
-        if was_new or qid != question_id:
+        if qid != question_id or was_new:
             if reviews:
                 histories.append(CardHistory(question_id, tuple(reviews)))
             question_id, reviews, last_day = qid, [], None
-            if not was_new:
-                continue  # no first answer for this card: nothing to start from
-        elif last_day is None:
-            continue  # still skipping a card whose first answer is missing
-        reviews.append((rating, (day - last_day).days if last_day else 0))
+        if not reviews and not was_new:
+            continue  # a card whose first answer is missing: nothing to start from
+        day = study_day(reviewed_at, user.timezone, user.rollover_hour)
+        reviews.append((rating, 0 if last_day is None else (day - last_day).days))
         last_day = day
     if reviews:
         histories.append(CardHistory(question_id, tuple(reviews)))
@@ -288,38 +285,37 @@ def _simulator_config(user: User, cards: int, days: int) -> fsrs_rs.SimulatorCon
     config.learning_step_count = len(scheduling.LEARNING_STEPS)
     config.relearning_step_count = len(scheduling.RELEARNING_STEPS)
 
-    counts, seconds = _answer_profile(user)
-    first = [counts.get((None, rating), 0) for rating in scheduling.RATINGS]
+    profile = _answer_profile(user)
+    first = [profile.get((None, rating), (0, 0.0))[0] for rating in scheduling.RATINGS]
     if sum(first) >= MIN_ANSWERS_FOR_PROFILE:
         config.first_rating_prob = [n / sum(first) for n in first]
-    recalled = [counts.get((scheduling.REVIEW, rating), 0) for rating in scheduling.RATINGS[1:]]
+    recalled = [
+        profile.get((scheduling.REVIEW, rating), (0, 0.0))[0] for rating in scheduling.RATINGS[1:]
+    ]
     if sum(recalled) >= MIN_ANSWERS_FOR_PROFILE:
         config.review_rating_prob = [n / sum(recalled) for n in recalled]
+
+    cells: dict[tuple[int, int], tuple[int, float]] = {}
+    for (state, rating), (answers, mean_seconds) in profile.items():
+        cell = (_COST_ROW[state], rating - 1)
+        so_far, seconds = cells.get(cell, (0, 0.0))
+        cells[cell] = (so_far + answers, seconds + answers * mean_seconds)
     costs = [list(row) for row in config.state_rating_costs]
-    for row in range(3):
-        for column, rating in enumerate(scheduling.RATINGS):
-            answered = [
-                (counts[key], seconds[key])
-                for key in counts
-                if key[1] == rating and _COST_ROW.get(key[0]) == row
-            ]
-            n = sum(count for count, _ in answered)
-            if n >= MIN_ANSWERS_FOR_PROFILE:
-                costs[row][column] = sum(count * mean for count, mean in answered) / n
+    for (row, column), (answers, seconds) in cells.items():
+        if answers >= MIN_ANSWERS_FOR_PROFILE:
+            costs[row][column] = seconds / answers
     config.state_rating_costs = costs
     return config
 
 
-def _answer_profile(
-    user: User,
-) -> tuple[dict[tuple[int | None, int], int], dict[tuple[int | None, int], float]]:
-    """Count the student's answers by (state before, rating), with mean seconds for each."""
+def _answer_profile(user: User) -> dict[tuple[int | None, int], tuple[int, float]]:
+    """Count the student's answers by (state before, rating), each with its mean seconds."""
     capped = sa.case(
         (ReviewLog.time_taken_ms > ANSWER_TIME_CAP_MS, ANSWER_TIME_CAP_MS),
         else_=ReviewLog.time_taken_ms,
     )
-    # Grouped outside a subquery: PostgreSQL wants GROUP BY to repeat a JSON path
-    # expression exactly, bound parameters included.
+    # Grouped outside a subquery: PostgreSQL wants GROUP BY to repeat the selected
+    # expression exactly, and the JSON path in it is a bound parameter.
     answers = (
         sa.select(
             ReviewLog.state_before["state"].as_integer().label("state"),
@@ -333,11 +329,5 @@ def _answer_profile(
         sa.select(
             answers.c.state, answers.c.rating, sa.func.count(), sa.func.avg(answers.c.ms)
         ).group_by(answers.c.state, answers.c.rating)
-    ).all()
-    counts = {(state, rating): n for state, rating, n, _ in rows}
-    seconds = {(state, rating): float(ms) / 1000 for state, rating, _, ms in rows}
-    return counts, seconds
-
-
-def _finite(*values: float) -> bool:
-    return all(math.isfinite(v) for v in values)
+    )
+    return {(state, rating): (n, float(ms) / 1000) for state, rating, n, ms in rows}

@@ -20,6 +20,7 @@ from qbank.models import (
     Membership,
     Question,
     QuestionKind,
+    QuestionReport,
     QuestionSet,
     QuestionVersion,
     ReviewLog,
@@ -394,6 +395,12 @@ def revise_question(
             version.media = media
         outcome = "updated"
     return outcome
+
+
+def resolve_report(report: QuestionReport, by: User, now: datetime) -> None:
+    report.resolved_at = now
+    report.resolved_by_id = by.id
+    db.session.flush()
 
 
 def retire_question(question: Question, retired: bool, now: datetime) -> None:

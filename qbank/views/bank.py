@@ -36,6 +36,7 @@ from qbank.models import (
 from qbank.services import exports, imports
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaRefused, media_url, store_media
+from qbank.services.study import REPORT_REASONS
 from qbank.views.bank_forms import (
     ConfirmForm,
     QuestionForm,
@@ -119,6 +120,7 @@ def show_set(set_id: int) -> ResponseReturnValue:
         versions=bank.current_versions(page.items),
         tags=bank.tags_in_set(question_set),
         reports=reports,
+        report_reasons=REPORT_REASONS,
         toggle=ToggleForm(),
     )
 
@@ -194,6 +196,21 @@ def retire(set_id: int) -> ResponseReturnValue:
         bank.retire_set(question_set, retire_it, clock.now())
         db.session.commit()
         flash("Set retired." if retire_it else "Set restored.", "success")
+    return redirect(url_for("bank.show_set", set_id=question_set.id))
+
+
+@bp.post("/<int:set_id>/reports/<int:report_id>/resolve")
+@role_required(*FACULTY)
+def resolve_report(set_id: int, report_id: int) -> ResponseReturnValue:
+    """Mark a student's report as dealt with."""
+    question_set = get_set(set_id)
+    report = db.session.get(QuestionReport, report_id)
+    if report is None or db.session.get(Question, report.question_id).set_id != question_set.id:
+        abort(404)
+    if ToggleForm().validate_on_submit():
+        bank.resolve_report(report, current_user, clock.now())
+        db.session.commit()
+        flash("Report marked as dealt with.", "success")
     return redirect(url_for("bank.show_set", set_id=question_set.id))
 
 

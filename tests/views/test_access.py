@@ -51,6 +51,12 @@ PROTECTED = [
     ("POST", "/sets/<int:set_id>/settings", "/sets/1/settings", FACULTY),
     ("POST", "/sets/<int:set_id>/publish", "/sets/1/publish", FACULTY),
     ("POST", "/sets/<int:set_id>/retire", "/sets/1/retire", FACULTY),
+    (
+        "POST",
+        "/sets/<int:set_id>/reports/<int:report_id>/resolve",
+        "/sets/1/reports/1/resolve",
+        FACULTY,
+    ),
     ("GET", "/sets/<int:set_id>/questions/new", "/sets/1/questions/new", FACULTY),
     ("POST", "/sets/<int:set_id>/questions/new", "/sets/1/questions/new", FACULTY),
     ("GET", "/sets/<int:set_id>/questions/<int:question_id>", "/sets/1/questions/1", FACULTY),

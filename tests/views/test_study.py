@@ -218,3 +218,23 @@ def test_settings_are_saved_and_checked(client, auth, student):
         student.desired_retention,
         student.confirm_rating,
     ) == ("Asia/Tokyo", 5, 0.85, True)
+
+
+def test_the_set_owner_sees_a_report_and_resolves_it(client, auth, student, open_set):
+    question_set = open_set(1)
+    enroll(auth, question_set)
+    qid = question_set.questions[0].id
+    auth.post(f"/study/cards/{qid}/report", {"reason": "wrong_key", "comment": "Key is B"})
+    auth.logout()
+    auth.login("owner-cardio@example.edu")
+    page = client.get(f"/sets/{question_set.id}").get_data(as_text=True)
+    assert "Reports from students (1)" in page and "The marked answer is wrong" in page
+    report_id = db.session.scalar(sa.select(QuestionReport.id))
+    done = auth.post(
+        f"/sets/{question_set.id}/reports/{report_id}/resolve",
+        {},
+        form_page=f"/sets/{question_set.id}",
+    )
+    assert "Reports from students" not in client.get(done.headers["Location"]).get_data(
+        as_text=True
+    )
