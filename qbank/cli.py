@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from qbank import PROJECT_ROOT, clock
 from qbank.extensions import db
 from qbank.importers import formats
 from qbank.importers.drafts import ParseResult
-from qbank.models import QuestionSet, Role
-from qbank.services import accounts, imports
+from qbank.models import QuestionSet, ReviewLog, Role
+from qbank.services import accounts, gamification, imports
 from qbank.services.seed import seed_demo
 
 
@@ -25,6 +26,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(reset_link)
     app.cli.add_command(seed)
     app.cli.add_command(import_file)
+    app.cli.add_command(rebuild_stats)
 
 
 def _password_from_prompt(email: str) -> str:
@@ -192,3 +194,16 @@ def _echo_report(
     for item in parsed.skipped:
         named = f" ({item.name})" if item.name else ""
         click.echo(f"  skipped {item.location}{named}: {item.reason}")
+
+
+@click.command("rebuild-stats")
+def rebuild_stats() -> None:
+    """Recompute daily activity, totals, streaks and badges from the review log."""
+    started = time.perf_counter()
+    students = db.session.scalar(sa.select(sa.func.count(sa.distinct(ReviewLog.user_id))))
+    with click.progressbar(length=students, label="Rebuilding") as bar:
+        done = gamification.rebuild_all(clock.now(), progress=lambda n: bar.update(n - bar.pos))
+    db.session.commit()
+    click.echo(
+        f"Rebuilt the projections of {done} student(s) in {time.perf_counter() - started:.1f} s."
+    )

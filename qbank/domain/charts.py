@@ -295,3 +295,25 @@ def describe_duration(milliseconds: int) -> str:
     if seconds < 10 * 3600:
         return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
     return f"{seconds // 3600:,} h"  # minutes are noise beside ten hours and more
+
+
+def workload_chart(points: Sequence[tuple[float, float, float]]) -> Markup:
+    """Bars of daily reviews for each desired retention: (retention, reviews/day, remembered)."""
+    width, row_h, font = 320, 34, 12
+    top = max((reviews for _, reviews, _ in points), default=0) or 1
+    parts = []
+    for i, (retention, reviews, remembered) in enumerate(points):
+        y = i * row_h
+        figure = f"{reviews:.0f} a day · {remembered:,.0f} known"
+        parts.append(
+            f'<g class="share"><title>{escape(f"Retention {retention:.2f}: {figure}")}</title>'
+            + _text(0, y + 13, f"{retention:.2f}", size=font, fill=INK)
+            + _text(width, y + 13, figure, size=font, anchor="end", fill=MUTED_INK)
+            + f'<rect x="0" y="{y + 18}" width="{width}" height="10" rx="3" fill="{TRACK_FILL}"/>'
+            + f'<rect class="fill" x="0" y="{y + 18}" width="{_num(width * reviews / top)}" '
+            f'height="10" rx="3" fill="{BAR_FILL}"/></g>'
+        )
+    label = "Daily reviews by desired retention: " + "; ".join(
+        f"{r:.2f}: {rev:.0f} reviews a day, {mem:,.0f} cards remembered" for r, rev, mem in points
+    )
+    return _svg("chart-bars", width, max(len(points) * row_h, 1), label + ".", parts)

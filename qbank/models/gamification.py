@@ -25,8 +25,10 @@ class DailyActivity(db.Model):
     correct: Mapped[int] = mapped_column(default=0)
     xp: Mapped[int] = mapped_column(default=0)
     time_ms: Mapped[int] = mapped_column(default=0)
-    first_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # goal met at
+    last_scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # for ties
     goal_met: Mapped[bool] = mapped_column(default=False)
+    due_cleared: Mapped[bool] = mapped_column(default=False)
     freeze_used: Mapped[bool] = mapped_column(default=False)
 
 
@@ -45,6 +47,7 @@ class UserStats(db.Model):
     longest_streak: Mapped[int] = mapped_column(default=0)
     streak_freezes: Mapped[int] = mapped_column(default=0)
     last_goal_day: Mapped[date | None]
+    last_goal_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

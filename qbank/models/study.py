@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,6 +61,10 @@ class CardState(db.Model):
     flagged: Mapped[bool] = mapped_column(default=False)
 
 
+def _utc_date_of_review(context: Any) -> date:
+    return context.get_current_parameters()["reviewed_at"].date()
+
+
 class ReviewLog(db.Model):
     """One answer, as it happened. Rows are never updated except to mark them undone."""
 
@@ -84,6 +88,10 @@ class ReviewLog(db.Model):
         sa.ForeignKey("question_versions.id", ondelete="RESTRICT"), index=True
     )
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The student's study day when they answered (their zone and rollover then), kept so
+    # that a later change of time zone never moves past answers to other days. Writers
+    # that do not know it (history imported from elsewhere) get the UTC date.
+    day: Mapped[date] = mapped_column(default=_utc_date_of_review)
     answer_token: Mapped[str] = mapped_column(sa.String(64))
     chosen: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     correct: Mapped[bool]
@@ -94,3 +102,5 @@ class ReviewLog(db.Model):
     state_before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))
     state_after: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Cards still due today after this answer, as seen then: the "clear all due" goal.
+    due_left: Mapped[int | None]

@@ -18,7 +18,6 @@ import sqlalchemy as sa
 from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
 from qbank.domain import scheduling
-from qbank.domain.days import study_day
 from qbank.extensions import db
 from qbank.models import (
     CardState,
@@ -31,8 +30,9 @@ from qbank.models import (
 
 MIN_REVIEWS = 400
 RETENTION_CHOICES = (0.80, 0.85, 0.90, 0.95)
-# simulate() works through every answer of every simulated day: about 0.1 s for 10,000
-# cards over a year here. These caps keep four retentions well under a second.
+# simulate() plays out every answer of every day: at worst (10,000 cards all learnt on
+# day one, no review limit) about 0.15 s a retention for a year on this 2-core machine,
+# 0.6 s for five years. These caps keep a chart of four or five well under a second.
 MAX_SIMULATED_CARDS = 10_000
 MAX_SIMULATED_DAYS = 365
 SIMULATION_SEED = 2026  # the same chart on every visit
@@ -100,12 +100,13 @@ def review_history(user: User, until: datetime | None = None) -> list[CardHistor
 
     Undone answers are left out. An answer to a card with no state before it (a new
     card) starts a fresh history, since the scheduler started afresh there too. Days
-    are the student's study days (time zone and rollover hour), as Anki counts them.
+    are the study days stored with each answer (time zone and rollover hour as they
+    were then), as Anki counts them.
     """
     query = (
         sa.select(
             ReviewLog.question_id,
-            ReviewLog.reviewed_at,
+            ReviewLog.day,
             ReviewLog.rating,
             ReviewLog.state_before.is_(None),
         )
@@ -119,14 +120,13 @@ def review_history(user: User, until: datetime | None = None) -> list[CardHistor
     question_id: int | None = None
     reviews: list[tuple[int, int]] = []
     last_day: date | None = None
-    for qid, reviewed_at, rating, was_new in db.session.execute(query):
+    for qid, day, rating, was_new in db.session.execute(query):
         if qid != question_id or was_new:
             if reviews:
                 histories.append(CardHistory(question_id, tuple(reviews)))
             question_id, reviews, last_day = qid, [], None
         if not reviews and not was_new:
             continue  # a card whose first answer is missing: nothing to start from
-        day = study_day(reviewed_at, user.timezone, user.rollover_hour)
         reviews.append((rating, 0 if last_day is None else (day - last_day).days))
         last_day = day
     if reviews:
@@ -186,14 +186,17 @@ def optimize(user: User, now: datetime) -> TuningResult:
             "Review on a few more days and try again."
         )
     before = scheduling.preferences(user.desired_retention, user.fsrs_parameters).parameters
-    fitted = fsrs_rs.FSRS(list(before)).compute_parameters(
+    current = fsrs_rs.FSRS(list(before))
+    # The fit starts from FSRS's defaults whatever the current parameters. Short-term
+    # on: learning steps are same-day answers, which FSRS-6 models (w17 to w19).
+    fitted = current.compute_parameters(
         items,
         card_ids=card_ids,
         enable_short_term=True,
         num_relearning_steps=len(scheduling.RELEARNING_STEPS),
     )
     after = scheduler_parameters(fitted)
-    judged_before = fsrs_rs.FSRS(list(before)).evaluate(items)
+    judged_before = current.evaluate(items)
     judged_after = fsrs_rs.FSRS(list(after)).evaluate(items)
     stored = after != before and judged_after.log_loss <= judged_before.log_loss
     if stored:
@@ -285,6 +288,8 @@ def _simulator_config(user: User, cards: int, days: int) -> fsrs_rs.SimulatorCon
     config.learning_step_count = len(scheduling.LEARNING_STEPS)
     config.relearning_step_count = len(scheduling.RELEARNING_STEPS)
 
+    # simulate() panics (a BaseException) on a rating distribution of all zeros: the
+    # student's own is used only when it has at least MIN_ANSWERS_FOR_PROFILE answers.
     profile = _answer_profile(user)
     first = [profile.get((None, rating), (0, 0.0))[0] for rating in scheduling.RATINGS]
     if sum(first) >= MIN_ANSWERS_FOR_PROFILE:
@@ -331,3 +336,12 @@ def _answer_profile(user: User) -> dict[tuple[int | None, int], tuple[int, float
         ).group_by(answers.c.state, answers.c.rating)
     )
     return {(state, rating): (n, float(ms) / 1000) for state, rating, n, ms in rows}
+
+
+def review_count(user: User) -> int:
+    """How many answers (not undone) the student has given: the optimizer needs 400."""
+    return db.session.scalar(
+        sa.select(sa.func.count(ReviewLog.id)).where(
+            ReviewLog.user_id == user.id, ReviewLog.undone_at.is_(None)
+        )
+    )

@@ -32,6 +32,7 @@ from qbank.models import (
     ReviewMode,
     User,
 )
+from qbank.services.gamification import apply_answer, rebuild_user
 from qbank.services.question_bank import current_version
 
 TIME_CAP_MS = 60_000  # longer answers count as 60 s in statistics
@@ -382,6 +383,7 @@ def record_answer(
         question_id=question_id,
         question_version_id=version.id,
         reviewed_at=now,
+        day=study_day(now, user.timezone, user.rollover_hour),
         answer_token=token,
         chosen=chosen,
         correct=correct,
@@ -405,7 +407,25 @@ def record_answer(
         if existing is None:
             raise
         return existing, False
+    log.due_left = due_count(user, now)
+    apply_answer(user, log, now)
     return log, True
+
+
+def due_count(user: User, now: datetime) -> int:
+    """Cards due today that are still waiting: learning steps due now and due reviews."""
+    day = study_day(now, user.timezone, user.rollover_hour)
+    _, end = day_bounds(day, user.timezone, user.rollover_hour)
+    due = _card_states(user, now).where(
+        sa.or_(
+            sa.and_(
+                CardState.state.in_((scheduling.LEARNING, scheduling.RELEARNING)),
+                CardState.due <= now,
+            ),
+            sa.and_(CardState.state == scheduling.REVIEW, CardState.due < end),
+        )
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(due.subquery()))
 
 
 def undo_last_answer(user: User, now: datetime) -> ReviewLog | None:
@@ -429,6 +449,7 @@ def undo_last_answer(user: User, now: datetime) -> ReviewLog | None:
         _apply(state, Memory.from_json(log.state_before))
     log.undone_at = now
     db.session.flush()
+    rebuild_user(user, now)  # undo is rare: replaying the student's log keeps it exact
     return log
 
 

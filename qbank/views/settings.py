@@ -9,8 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
+from qbank import clock
+from qbank.domain import charts
 from qbank.domain.days import is_known_timezone, timezone_choices
 from qbank.extensions import db
+from qbank.services import fsrs_tuning
 from qbank.services.settings import StudySettings, update_study_settings
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -50,6 +53,22 @@ class StudySettingsForm(FlaskForm):
             raise ValidationError("Choose a time zone from the list.")
 
 
+class ActionForm(FlaskForm):
+    """A button with only the CSRF token."""
+
+
+def _page(form: StudySettingsForm, tuning: fsrs_tuning.TuningResult | None = None):
+    reviews = fsrs_tuning.review_count(current_user)
+    return render_template(
+        "settings/index.html",
+        form=form,
+        action=ActionForm(),
+        reviews=reviews,
+        min_reviews=fsrs_tuning.MIN_REVIEWS,
+        tuning=tuning,
+    )
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def study_settings() -> ResponseReturnValue:
@@ -71,4 +90,32 @@ def study_settings() -> ResponseReturnValue:
         db.session.commit()
         flash("Settings saved. They apply from your next card.", "success")
         return redirect(url_for("settings.study_settings"))
-    return render_template("settings/index.html", form=form)
+    return _page(form)
+
+
+@bp.post("/optimize")
+@login_required
+def optimize() -> ResponseReturnValue:
+    """Fit the memory model to the student's own reviews and keep it if it predicts better."""
+    form = StudySettingsForm(obj=current_user, formdata=None)
+    form.timezone.choices = timezone_choices()
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("settings.study_settings"))
+    try:
+        result = fsrs_tuning.optimize(current_user, clock.now())
+    except fsrs_tuning.TuningError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("settings.study_settings"))
+    db.session.commit()
+    return _page(form, tuning=result)
+
+
+@bp.get("/workload")
+@login_required
+def workload() -> ResponseReturnValue:
+    """Show the daily workload a few desired retentions would bring."""
+    points = fsrs_tuning.simulate_workload(current_user)
+    chart = charts.workload_chart(
+        [(p.desired_retention, p.reviews_per_day, p.memorized) for p in points]
+    )
+    return render_template("settings/workload.html", points=points, chart=chart)

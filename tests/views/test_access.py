@@ -43,6 +43,8 @@ PROTECTED = [
     ("GET", "/settings/", "/settings/", None),
     ("GET", "/stats/", "/stats/", None),
     ("POST", "/settings/", "/settings/", None),
+    ("POST", "/settings/optimize", "/settings/optimize", None),
+    ("GET", "/settings/workload", "/settings/workload", None),
     ("GET", "/sets/", "/sets/", FACULTY),
     ("GET", "/sets/new", "/sets/new", FACULTY),
     ("POST", "/sets/new", "/sets/new", FACULTY),

@@ -238,3 +238,18 @@ def test_the_set_owner_sees_a_report_and_resolves_it(client, auth, student, open
     assert "Reports from students" not in client.get(done.headers["Location"]).get_data(
         as_text=True
     )
+
+
+def test_optimizing_needs_enough_reviews(client, auth, student):
+    page = client.get("/settings/").get_data(as_text=True)
+    assert "Optimizing needs 400 reviews; you have 0." in page
+    response = auth.post("/settings/optimize", {}, form_page="/settings/")
+    text = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You need at least 400 reviews" in text
+
+
+def test_help_me_decide_shows_workload_for_each_retention(client, auth, student, open_set):
+    enroll(auth, open_set(5))
+    page = client.get("/settings/workload").get_data(as_text=True)
+    assert "<svg" in page and "0.80" in page and "0.95" in page
+    assert "0.90 (yours)" in page

@@ -1,0 +1,300 @@
+"""Projections of the review log: daily activity, a student's totals, streak and badges.
+
+One fold (``fold_answer``) turns answers, in time order, into these projections. Each
+answer applies it to the few rows it touches, in the answer's transaction; undo and
+``flask rebuild-stats`` replay a student's whole log through the same fold. So the
+incremental and the rebuilt numbers agree by construction, and a property test holds
+them to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from qbank.domain import gamification as rules
+from qbank.extensions import db
+from qbank.models import Badge, DailyActivity, ReviewLog, User, UserStats
+
+TIME_CAP_MS = 60_000
+WEEK = 7
+
+
+@dataclass
+class DayTally:
+    day: date
+    reviews: int = 0
+    correct: int = 0
+    xp: int = 0
+    time_ms: int = 0
+    first_reached_at: datetime | None = None
+    last_scored_at: datetime | None = None
+    goal_met: bool = False
+    due_cleared: bool = False
+    freeze_used: bool = False
+
+
+@dataclass
+class Projection:
+    """One student's projections, or the part of them one answer can change."""
+
+    xp: int = 0
+    reviews: int = 0
+    correct: int = 0
+    streak: rules.Streak = field(default_factory=rules.Streak)
+    badges: dict[str, datetime] = field(default_factory=dict)
+    days: dict[date, DayTally] = field(default_factory=dict)
+    touched: set[date] = field(default_factory=set)
+    new_badges: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The facts of one review that the projections use."""
+
+    day: date
+    reviewed_at: datetime
+    correct: bool
+    time_taken_ms: int
+    state_before: dict[str, Any] | None
+    due_left: int | None
+
+    @classmethod
+    def of(cls, log: ReviewLog) -> Answer:
+        return cls(
+            log.day, log.reviewed_at, log.correct, log.time_taken_ms, log.state_before, log.due_left
+        )
+
+
+def _facts(answer: Answer) -> rules.AnswerFacts:
+    before = answer.state_before
+    since = None
+    if before and before.get("last_review"):
+        since = answer.reviewed_at - datetime.fromisoformat(before["last_review"])
+    return rules.AnswerFacts(
+        correct=answer.correct,
+        was_review=bool(before) and before.get("state") == 2,
+        difficulty=before.get("difficulty") if before else None,
+        time_taken_ms=answer.time_taken_ms,
+        since_same_card=since,
+    )
+
+
+def _day(p: Projection, day: date) -> DayTally:
+    if day not in p.days:
+        p.days[day] = DayTally(day)
+    p.touched.add(day)
+    return p.days[day]
+
+
+def fold_answer(p: Projection, answer: Answer, goal_kind: str, goal_target: int) -> None:
+    """Apply one answer to the projections (answers must come in time order)."""
+    tally = _day(p, answer.day)
+    xp = rules.capped(rules.answer_xp(_facts(answer)), tally.xp)
+    tally.reviews += 1
+    tally.correct += int(answer.correct)
+    tally.xp += xp
+    tally.time_ms += min(max(answer.time_taken_ms, 0), TIME_CAP_MS)
+    if xp:
+        tally.last_scored_at = answer.reviewed_at
+    tally.due_cleared = tally.due_cleared or answer.due_left == 0
+    p.xp += xp
+    p.reviews += 1
+    p.correct += int(answer.correct)
+
+    if not tally.goal_met and rules.goal_met(
+        goal_kind, tally.reviews, goal_target, tally.due_cleared
+    ):
+        tally.goal_met = True
+        tally.first_reached_at = answer.reviewed_at
+        before = p.streak.freezes_used
+        p.streak = rules.extend(p.streak, answer.day, answer.reviewed_at)
+        for frozen in p.streak.freezes_used[len(before) :]:
+            _day(p, frozen).freeze_used = True
+
+    week = [p.days.get(answer.day - timedelta(days=n)) for n in range(WEEK)]
+    week_answers = sum(t.reviews for t in week if t)
+    week_correct = sum(t.correct for t in week if t)
+    running = 0
+    for tally_n in week:
+        if not (tally_n and tally_n.due_cleared):
+            break
+        running += 1
+    totals = rules.Totals(p.xp, p.reviews, p.correct, p.streak, set(p.badges))
+    for code in rules.new_badges(totals, (week_answers, week_correct), running):
+        p.badges[code] = answer.reviewed_at
+        p.new_badges.append(code)
+
+
+# --- reading and writing projections --------------------------------------------------
+
+
+def _load(user: User, since: date | None) -> Projection:
+    """The student's stored projections; days only from ``since`` (all if None)."""
+    p = Projection()
+    stats = db.session.get(UserStats, user.id)
+    if stats is not None:
+        p.xp, p.reviews, p.correct = stats.xp, stats.reviews, stats.correct
+        p.streak = rules.Streak(
+            current=stats.current_streak,
+            longest=stats.longest_streak,
+            freezes=stats.streak_freezes,
+            last_day=stats.last_goal_day,
+            last_met_at=stats.last_goal_at,
+        )
+    p.badges = dict(
+        db.session.execute(
+            sa.select(Badge.code, Badge.awarded_at).where(Badge.user_id == user.id)
+        ).all()
+    )
+    days = sa.select(DailyActivity).where(DailyActivity.user_id == user.id)
+    if since is not None:
+        days = days.where(DailyActivity.day >= since)
+    for row in db.session.scalars(days):
+        p.days[row.day] = DayTally(
+            row.day,
+            row.reviews,
+            row.correct,
+            row.xp,
+            row.time_ms,
+            row.first_reached_at,
+            row.last_scored_at,
+            row.goal_met,
+            row.due_cleared,
+            row.freeze_used,
+        )
+    return p
+
+
+def _insert_fresh(user_id: int, p: Projection, now: datetime) -> None:
+    """Write a rebuilt projection with bulk inserts: its rows are known not to exist."""
+    if not p.reviews:
+        return  # a student with no answers has no projections, as before their first
+    db.session.execute(
+        sa.insert(UserStats),
+        [
+            {
+                "user_id": user_id,
+                "xp": p.xp,
+                "reviews": p.reviews,
+                "correct": p.correct,
+                "current_streak": p.streak.current,
+                "longest_streak": p.streak.longest,
+                "streak_freezes": p.streak.freezes,
+                "last_goal_day": p.streak.last_day,
+                "last_goal_at": p.streak.last_met_at,
+                "updated_at": now,
+            }
+        ],
+    )
+    if p.days:
+        db.session.execute(
+            sa.insert(DailyActivity),
+            [{"user_id": user_id, **vars(tally)} for tally in p.days.values()],
+        )
+    if p.badges:
+        db.session.execute(
+            sa.insert(Badge),
+            [{"user_id": user_id, "code": c, "awarded_at": at} for c, at in p.badges.items()],
+        )
+
+
+def _save(user: User, p: Projection, now: datetime) -> None:
+    stats = db.session.get(UserStats, user.id)
+    if stats is None:
+        stats = UserStats(user_id=user.id)
+        db.session.add(stats)
+    stats.xp, stats.reviews, stats.correct = p.xp, p.reviews, p.correct
+    stats.current_streak = p.streak.current
+    stats.longest_streak = p.streak.longest
+    stats.streak_freezes = p.streak.freezes
+    stats.last_goal_day = p.streak.last_day
+    stats.last_goal_at = p.streak.last_met_at
+    stats.updated_at = now
+    for day in sorted(p.touched):
+        tally = p.days[day]
+        row = db.session.get(DailyActivity, (user.id, day))
+        if row is None:
+            row = DailyActivity(user_id=user.id, day=day)
+            db.session.add(row)
+        row.reviews, row.correct, row.xp, row.time_ms = (
+            tally.reviews,
+            tally.correct,
+            tally.xp,
+            tally.time_ms,
+        )
+        row.first_reached_at, row.last_scored_at = tally.first_reached_at, tally.last_scored_at
+        row.goal_met, row.due_cleared, row.freeze_used = (
+            tally.goal_met,
+            tally.due_cleared,
+            tally.freeze_used,
+        )
+    for code in p.new_badges:
+        db.session.add(Badge(user_id=user.id, code=code, awarded_at=p.badges[code]))
+    db.session.flush()
+
+
+def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
+    """Bring the projections up to date with one new answer; return badges it earned."""
+    p = _load(user, since=log.day - timedelta(days=WEEK))
+    fold_answer(p, Answer.of(log), user.daily_goal, user.daily_goal_answers)
+    _save(user, p, now)
+    return p.new_badges
+
+
+def _answers(user_id: int) -> Iterator[Answer]:
+    rows = db.session.execute(
+        sa.select(
+            ReviewLog.day,
+            ReviewLog.reviewed_at,
+            ReviewLog.correct,
+            ReviewLog.time_taken_ms,
+            ReviewLog.state_before,
+            ReviewLog.due_left,
+        )
+        .where(ReviewLog.user_id == user_id, ReviewLog.undone_at.is_(None))
+        .order_by(ReviewLog.reviewed_at, ReviewLog.id)
+        .execution_options(yield_per=5000)
+    )
+    for row in rows:
+        yield Answer(*row)
+
+
+def replay(answers: Iterable[Answer], goal_kind: str, goal_target: int) -> Projection:
+    """Fold a student's answers, in time order, into fresh projections."""
+    p = Projection()
+    for answer in answers:
+        fold_answer(p, answer, goal_kind, goal_target)
+    return p
+
+
+def rebuild_user(user: User, now: datetime) -> Projection:
+    """Recompute one student's projections from their review log."""
+    db.session.flush()
+    for model in (DailyActivity, UserStats, Badge):
+        db.session.execute(sa.delete(model).where(model.user_id == user.id))
+    p = replay(_answers(user.id), user.daily_goal, user.daily_goal_answers)
+    _insert_fresh(user.id, p, now)
+    db.session.expire_all()  # rows loaded before the delete are stale
+    return p
+
+
+def rebuild_all(now: datetime, progress: Any = None) -> int:
+    """Recompute every student's projections from the log; return how many students."""
+    goals = db.session.execute(
+        sa.select(User.id, User.daily_goal, User.daily_goal_answers)
+        .where(User.id.in_(sa.select(ReviewLog.user_id).distinct()))
+        .order_by(User.id)
+    ).all()
+    for model in (DailyActivity, UserStats, Badge):
+        db.session.execute(sa.delete(model))
+    for n, (user_id, goal_kind, goal_target) in enumerate(goals, start=1):
+        _insert_fresh(user_id, replay(_answers(user_id), goal_kind, goal_target), now)
+        if progress:
+            progress(n)
+    db.session.expire_all()
+    return len(goals)
