@@ -7,14 +7,16 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from qbank.domain.days import day_bounds, study_day
+from qbank.domain import gamification as rules
+from qbank.domain.days import study_day
 from qbank.extensions import db
 from qbank.models import (
+    Badge,
     Cohort,
+    DailyActivity,
     Enrollment,
     Membership,
     QuestionSet,
-    ReviewLog,
     User,
     UserStats,
 )
@@ -31,7 +33,13 @@ class Dashboard:
     today: date
     reviews_today: int
     correct_today: int
-    stats: UserStats | None
+    xp_today: int
+    goal_met_today: bool
+    xp: int
+    level: rules.Level
+    streak: int
+    freezes: int
+    badges: list[tuple[rules.BadgeSpec, datetime]]
     cohorts: list[CohortLine]
     sets: list[QuestionSet]
 
@@ -39,18 +47,26 @@ class Dashboard:
 def dashboard_for(user: User, now: datetime) -> Dashboard:
     """Gather what the dashboard shows for ``user`` on their current study day."""
     today = study_day(now, user.timezone, user.rollover_hour)
-    start, end = day_bounds(today, user.timezone, user.rollover_hour)
-    reviews, correct = db.session.execute(
-        sa.select(
-            sa.func.count(ReviewLog.id),
-            sa.func.coalesce(sa.func.sum(sa.case((ReviewLog.correct, 1), else_=0)), 0),
-        ).where(
-            ReviewLog.user_id == user.id,
-            ReviewLog.reviewed_at >= start,
-            ReviewLog.reviewed_at < end,
-            ReviewLog.undone_at.is_(None),
+    activity = db.session.get(DailyActivity, (user.id, today))
+    stats = db.session.get(UserStats, user.id)
+    streak = (
+        rules.Streak(
+            current=stats.current_streak,
+            freezes=stats.streak_freezes,
+            last_day=stats.last_goal_day,
         )
-    ).one()
+        if stats
+        else rules.Streak()
+    )
+    badges = [
+        (rules.BADGES[code], at)
+        for code, at in db.session.execute(
+            sa.select(Badge.code, Badge.awarded_at)
+            .where(Badge.user_id == user.id)
+            .order_by(Badge.awarded_at.desc())
+        )
+        if code in rules.BADGES
+    ]
     cohorts = [
         CohortLine(cohort, role)
         for cohort, role in db.session.execute(
@@ -68,11 +84,18 @@ def dashboard_for(user: User, now: datetime) -> Dashboard:
             .order_by(QuestionSet.title)
         )
     )
+    xp = stats.xp if stats else 0
     return Dashboard(
         today=today,
-        reviews_today=reviews,
-        correct_today=correct,
-        stats=db.session.get(UserStats, user.id),
+        reviews_today=activity.reviews if activity else 0,
+        correct_today=activity.correct if activity else 0,
+        xp_today=activity.xp if activity else 0,
+        goal_met_today=bool(activity and activity.goal_met),
+        xp=xp,
+        level=rules.level_for(xp),
+        streak=rules.alive(streak, today),
+        freezes=streak.freezes,
+        badges=badges,
         cohorts=cohorts,
         sets=sets,
     )

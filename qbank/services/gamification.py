@@ -298,3 +298,13 @@ def rebuild_all(now: datetime, progress: Any = None) -> int:
             progress(n)
     db.session.expire_all()
     return len(goals)
+
+
+def badges_earned_by(log: ReviewLog) -> list[rules.BadgeSpec]:
+    """The badges this answer earned (awarded at its moment)."""
+    codes = db.session.scalars(
+        sa.select(Badge.code).where(
+            Badge.user_id == log.user_id, Badge.awarded_at == log.reviewed_at
+        )
+    )
+    return [rules.BADGES[code] for code in codes if code in rules.BADGES]

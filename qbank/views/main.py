@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from qbank import clock
+from qbank.domain import gamification as rules
 from qbank.services.dashboard import dashboard_for
 from qbank.services.study import queue_for
 
@@ -19,6 +20,13 @@ def index() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
     return render_template("main/index.html")
+
+
+@bp.get("/points")
+@login_required
+def points() -> ResponseReturnValue:
+    """Explain in plain words how points, levels, streaks and badges work."""
+    return render_template("main/points.html", rules=rules)
 
 
 @bp.get("/dashboard")

@@ -18,7 +18,7 @@ from qbank.domain import answers, scheduling
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
 from qbank.models import Question, QuestionKind, QuestionVersion, ReviewLog
-from qbank.services import study
+from qbank.services import gamification, study
 from qbank.services.question_bank import current_version
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -131,6 +131,8 @@ def answer() -> ResponseReturnValue:
         db.session.rollback()
         return _render_card(question_id, error=str(exc))
     db.session.commit()
+    for badge in gamification.badges_earned_by(log):
+        flash(f"Badge earned: {badge.name}. {badge.description}", "badge")
     if not is_choice:
         after = Memory.from_json(log.state_after)
         flash(

@@ -21,6 +21,7 @@ FACULTY = {Role.FACULTY, Role.ADMIN}
 # (method, rule, example URL, roles allowed); None means any signed-in user.
 PROTECTED = [
     ("GET", "/dashboard", "/dashboard", None),
+    ("GET", "/points", "/points", None),
     ("GET", "/account/password", "/account/password", None),
     ("POST", "/account/password", "/account/password", None),
     ("POST", "/logout", "/logout", None),

@@ -253,3 +253,26 @@ def test_help_me_decide_shows_workload_for_each_retention(client, auth, student,
     page = client.get("/settings/workload").get_data(as_text=True)
     assert "<svg" in page and "0.80" in page and "0.95" in page
     assert "0.90 (yours)" in page
+
+
+def test_points_streak_and_the_first_badge_show_as_you_study(
+    client, auth, student, open_set, clock
+):
+    enroll(auth, open_set(2))
+    form = card_form(client.get("/study/").get_data(as_text=True))
+    clock.advance(seconds=8)
+    response = client.post("/study/answer", data={**form, "chosen": "A"})
+    result = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Badge earned: First answer." in result
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "+5 today" in dashboard  # 1 for answering, 4 for being right
+    assert "Level 1</strong> · 5 of 100 points" in dashboard
+    assert "First answer" in dashboard
+    assert "How points work" in client.get("/points").get_data(as_text=True)
+
+
+def test_answers_faster_than_two_seconds_earn_nothing(client, auth, student, open_set):
+    enroll(auth, open_set(1))
+    form = card_form(client.get("/study/").get_data(as_text=True))
+    client.post("/study/answer", data={**form, "chosen": "A"})  # no time passed
+    assert "+0 today" in client.get("/dashboard").get_data(as_text=True)
