@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         auth,
         bank,
+        cohorts,
         errors,
         library,
         main,
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(library.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(stats.bp)
+    app.register_blueprint(cohorts.bp)
     app.register_blueprint(bank.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)

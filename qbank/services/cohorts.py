@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from qbank.extensions import db
-from qbank.models import Cohort, MemberRole, Membership, User
-from qbank.services.enrollment import enroll_in_cohort_sets
+from qbank.models import Cohort, MemberRole, Membership, User, cohort_sets
+from qbank.services.enrollment import enroll_cohort_members, enroll_in_cohort_sets
 
 # No 0/O, 1/I/L: codes are read aloud in lecture halls and typed on phones.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -47,3 +48,143 @@ def add_member(cohort: Cohort, user: User, now: datetime) -> Membership:
         db.session.flush()
         enroll_in_cohort_sets(user, cohort.id, now)
     return membership
+
+
+class CohortError(ValueError):
+    """A cohort change that cannot be made; the message is for the user."""
+
+
+def membership_of(user: User, cohort: Cohort) -> Membership | None:
+    return db.session.scalar(
+        sa.select(Membership).where(
+            Membership.cohort_id == cohort.id, Membership.user_id == user.id
+        )
+    )
+
+
+def is_rep(user: User, cohort: Cohort) -> bool:
+    membership = membership_of(user, cohort)
+    return membership is not None and membership.role == MemberRole.REP.value
+
+
+def join_by_code(user: User, code: str, now: datetime) -> Cohort:
+    """Join the cohort whose code this is (codes ignore case and spaces)."""
+    cleaned = "".join(code.split()).upper()
+    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.join_code == cleaned))
+    if cohort is None:
+        raise CohortError("No cohort has that code. Check it with your class rep.")
+    add_member(cohort, user, now)
+    return cohort
+
+
+def rotate_code(cohort: Cohort) -> str:
+    """Give the cohort a new join code; the old one stops working."""
+    code = new_join_code()
+    while db.session.scalar(sa.select(Cohort.id).where(Cohort.join_code == code)):
+        code = new_join_code()
+    cohort.join_code = code
+    db.session.flush()
+    return code
+
+
+def remove_member(cohort: Cohort, user_id: int) -> None:
+    """Take a member out; the last rep cannot be removed."""
+    membership = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.cohort_id == cohort.id, Membership.user_id == user_id
+        )
+    )
+    if membership is None:
+        raise CohortError("That student is not in this cohort.")
+    if membership.role == MemberRole.REP.value and _rep_count(cohort) <= 1:
+        raise CohortError("A cohort needs a rep. Appoint another rep first.")
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def appoint_rep(cohort: Cohort, user_id: int) -> None:
+    membership = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.cohort_id == cohort.id, Membership.user_id == user_id
+        )
+    )
+    if membership is None:
+        raise CohortError("Only a member can become a rep.")
+    membership.role = MemberRole.REP.value
+    db.session.flush()
+
+
+def _rep_count(cohort: Cohort) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Membership)
+        .where(Membership.cohort_id == cohort.id, Membership.role == MemberRole.REP.value)
+    )
+
+
+def set_shown(membership: Membership, shown: bool) -> None:
+    """A student may always opt out of (or back into) their cohort's board."""
+    membership.show_on_leaderboard = shown
+    db.session.flush()
+
+
+def leave(user: User, cohort: Cohort) -> None:
+    remove_member(cohort, user.id)
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    name: str
+    timezone: str
+    window: str
+    window_start: date | None
+    window_end: date | None
+    metric: str
+    accuracy_min_answers: int
+    anonymous: bool
+    view: str
+    frozen_at: datetime | None
+
+
+def update_board(cohort: Cohort, settings: BoardSettings) -> None:
+    """Apply the rep's choices for the cohort and its leaderboard."""
+    if settings.window == "custom" and not (
+        settings.window_start
+        and settings.window_end
+        and settings.window_start <= settings.window_end
+    ):
+        raise CohortError("A custom window needs a start date on or before its end date.")
+    cohort.name = settings.name.strip()[:120] or cohort.name
+    cohort.timezone = settings.timezone
+    cohort.board_window = settings.window
+    cohort.window_start = settings.window_start
+    cohort.window_end = settings.window_end
+    cohort.board_metric = settings.metric
+    cohort.accuracy_min_answers = settings.accuracy_min_answers
+    cohort.anonymous = settings.anonymous
+    cohort.board_view = settings.view
+    cohort.frozen_at = settings.frozen_at
+    db.session.flush()
+
+
+def assign_set(cohort: Cohort, set_id: int, now: datetime) -> None:
+    """Give the cohort's members an open set to study."""
+    exists = db.session.execute(
+        sa.select(cohort_sets).where(
+            cohort_sets.c.cohort_id == cohort.id, cohort_sets.c.set_id == set_id
+        )
+    ).first()
+    if exists is None:
+        db.session.execute(sa.insert(cohort_sets).values(cohort_id=cohort.id, set_id=set_id))
+    enroll_cohort_members([cohort.id], set_id, now)
+
+
+def cohorts_of(user: User) -> list[tuple[Cohort, Membership]]:
+    return list(
+        db.session.execute(
+            sa.select(Cohort, Membership)
+            .join(Membership, Membership.cohort_id == Cohort.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Cohort.name)
+        )
+    )

@@ -1,0 +1,316 @@
+"""Cohorts: students create and join them; class reps run them and their leaderboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from qbank import clock
+from qbank.domain import leaderboard as board_rules
+from qbank.domain.days import timezone_choices
+from qbank.extensions import db
+from qbank.models import Cohort, Membership, User
+from qbank.services import cohorts, leaderboard
+from qbank.services.enrollment import library_for
+
+bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
+
+WINDOWS = [
+    ("week", "This week"),
+    ("month", "This month"),
+    ("all_time", "All time"),
+    ("custom", "Custom dates"),
+]
+METRICS = [
+    ("xp", "Points"),
+    ("correct", "Correct answers"),
+    ("streak", "Current streak"),
+    ("accuracy", "Accuracy"),
+]
+VIEWS = [("full", "The whole table"), ("around_me", "Five above and below me")]
+
+
+def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CreateForm(FlaskForm):
+    name = StringField("Cohort name", validators=[DataRequired(), Length(max=120)])
+
+
+class JoinForm(FlaskForm):
+    code = StringField("Join code", validators=[DataRequired(), Length(max=20)])
+
+
+class ActionForm(FlaskForm):
+    """A button with only the CSRF token."""
+
+
+class BoardForm(FlaskForm):
+    name = StringField("Cohort name", validators=[DataRequired(), Length(max=120)])
+    timezone = SelectField("Time zone (weeks start on Monday here)", validate_choice=False)
+    window = SelectField("Time window", choices=_choices(WINDOWS))
+    window_start = DateField("From (custom window)", validators=[Optional()])
+    window_end = DateField("To (custom window)", validators=[Optional()])
+    metric = SelectField("Ranked by", choices=_choices(METRICS))
+    accuracy_min_answers = IntegerField(
+        "Minimum answers to rank by accuracy", validators=[NumberRange(0, 100000)], default=50
+    )
+    anonymous = BooleanField("Show pseudonyms instead of names")
+    view = SelectField("Each member sees", choices=_choices(VIEWS))
+    frozen_on = DateField("Freeze the board on (optional)", validators=[Optional()])
+
+
+def get_cohort(cohort_id: int, rep: bool = False) -> tuple[Cohort, Membership]:
+    """Load a cohort the signed-in user belongs to (as rep if asked): else 404 or 403."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        abort(404)
+    membership = cohorts.membership_of(current_user, cohort)
+    if membership is None:
+        abort(404)
+    if rep and membership.role != "rep":
+        abort(403)
+    return cohort, membership
+
+
+@bp.get("/")
+@login_required
+def index() -> ResponseReturnValue:
+    """List the student's cohorts, with forms to create or join one."""
+    return render_template(
+        "cohorts/index.html",
+        lines=cohorts.cohorts_of(current_user),
+        create=CreateForm(),
+        join=JoinForm(code=request.args.get("code", "")),
+    )
+
+
+@bp.post("/new")
+@login_required
+def create() -> ResponseReturnValue:
+    """Create a cohort; its creator becomes its class rep."""
+    form = CreateForm()
+    if not form.validate_on_submit():
+        flash("Give the cohort a name.", "error")
+        return redirect(url_for("cohorts.index"))
+    cohort = cohorts.create_cohort(form.name.data, current_user, current_user.timezone, clock.now())
+    db.session.commit()
+    flash(f"Cohort created. Share the code {cohort.join_code} with your class.", "success")
+    return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
+
+
+@bp.post("/join")
+@login_required
+def join() -> ResponseReturnValue:
+    """Join a cohort with its code."""
+    form = JoinForm()
+    if not form.validate_on_submit():
+        flash("Type the join code your class rep gave you.", "error")
+        return redirect(url_for("cohorts.index"))
+    try:
+        cohort = cohorts.join_by_code(current_user, form.code.data, clock.now())
+    except cohorts.CohortError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("cohorts.index", code=form.code.data))
+    db.session.commit()
+    flash(f"You joined {cohort.name}.", "success")
+    return redirect(url_for("cohorts.show", cohort_id=cohort.id))
+
+
+@bp.get("/join/<code>")
+@login_required
+def join_link(code: str) -> ResponseReturnValue:
+    """A shared join link: show the join form filled in, to confirm with one tap."""
+    return redirect(url_for("cohorts.index", code=code))
+
+
+@bp.get("/<int:cohort_id>")
+@login_required
+def show(cohort_id: int) -> ResponseReturnValue:
+    """Show the cohort's leaderboard."""
+    cohort, membership = get_cohort(cohort_id)
+    standings = leaderboard.standings(cohort, clock.now())
+    places = standings.places
+    if cohort.board_view == "around_me" and membership.role != "rep":
+        places = board_rules.around(places, current_user.id)
+    return render_template(
+        "cohorts/show.html",
+        cohort=cohort,
+        membership=membership,
+        standings=standings,
+        places=places,
+        action=ActionForm(),
+    )
+
+
+@bp.post("/<int:cohort_id>/shown")
+@login_required
+def shown(cohort_id: int) -> ResponseReturnValue:
+    """Opt out of the board, or back in."""
+    _, membership = get_cohort(cohort_id)
+    if ActionForm().validate_on_submit():
+        cohorts.set_shown(membership, request.form.get("shown") == "1")
+        db.session.commit()
+        flash(
+            "You are on the board."
+            if membership.show_on_leaderboard
+            else "You are hidden from the board.",
+            "success",
+        )
+    return redirect(url_for("cohorts.show", cohort_id=cohort_id))
+
+
+@bp.post("/<int:cohort_id>/leave")
+@login_required
+def leave(cohort_id: int) -> ResponseReturnValue:
+    """Leave a cohort."""
+    cohort, _ = get_cohort(cohort_id)
+    if ActionForm().validate_on_submit():
+        try:
+            cohorts.leave(current_user, cohort)
+        except cohorts.CohortError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("cohorts.show", cohort_id=cohort_id))
+        db.session.commit()
+        flash(f"You left {cohort.name}.", "success")
+    return redirect(url_for("cohorts.index"))
+
+
+def _frozen_at(form: BoardForm, tz: str) -> datetime | None:
+    if not form.frozen_on.data:
+        return None
+    local_midnight = datetime.combine(form.frozen_on.data, time(0), tzinfo=ZoneInfo(tz))
+    return local_midnight.astimezone(UTC)
+
+
+@bp.route("/<int:cohort_id>/manage", methods=["GET", "POST"])
+@login_required
+def manage(cohort_id: int) -> ResponseReturnValue:
+    """Let the rep rename the cohort and set its leaderboard."""
+    cohort, _ = get_cohort(cohort_id, rep=True)
+    form = BoardForm(
+        obj=cohort,
+        window=cohort.board_window,
+        metric=cohort.board_metric,
+        view=cohort.board_view,
+        frozen_on=cohort.frozen_at.astimezone(ZoneInfo(cohort.timezone)).date()
+        if cohort.frozen_at
+        else None,
+    )
+    form.timezone.choices = timezone_choices()
+    if form.validate_on_submit():
+        try:
+            cohorts.update_board(
+                cohort,
+                cohorts.BoardSettings(
+                    name=form.name.data,
+                    timezone=form.timezone.data,
+                    window=form.window.data,
+                    window_start=form.window_start.data,
+                    window_end=form.window_end.data,
+                    metric=form.metric.data,
+                    accuracy_min_answers=form.accuracy_min_answers.data or 0,
+                    anonymous=form.anonymous.data,
+                    view=form.view.data,
+                    frozen_at=_frozen_at(form, form.timezone.data),
+                ),
+            )
+        except cohorts.CohortError as exc:
+            form.window_start.errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash("Leaderboard settings saved.", "success")
+            return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
+    members = (
+        db.session.execute(
+            db.select(User, Membership)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.cohort_id == cohort.id)
+            .order_by(User.display_name)
+        )
+        .all()
+    )
+    return render_template(
+        "cohorts/manage.html",
+        cohort=cohort,
+        form=form,
+        members=members,
+        action=ActionForm(),
+        sets=[line for line in library_for(current_user)],
+        join_url=url_for("cohorts.join_link", code=cohort.join_code, _external=True),
+    )
+
+
+@bp.post("/<int:cohort_id>/<any(rotate, remove, appoint, assign):command>")
+@login_required
+def command(cohort_id: int, command: str) -> ResponseReturnValue:
+    """Rotate the join code, remove a member, appoint a rep, or assign a set."""
+    cohort, _ = get_cohort(cohort_id, rep=True)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    target = request.form.get("target", type=int)
+    try:
+        if command == "rotate":
+            flash(
+                f"New join code: {cohorts.rotate_code(cohort)}. The old one no longer works.",
+                "success",
+            )
+        elif command == "remove" and target:
+            cohorts.remove_member(cohort, target)
+            flash("Member removed.", "success")
+        elif command == "appoint" and target:
+            cohorts.appoint_rep(cohort, target)
+            flash("New rep appointed.", "success")
+        elif command == "assign" and target:
+            if target not in {line.question_set.id for line in library_for(current_user)}:
+                abort(404)
+            cohorts.assign_set(cohort, target, clock.now())
+            flash("Set assigned: members now have it in their queue.", "success")
+        else:
+            abort(400)
+    except cohorts.CohortError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
+    db.session.commit()
+    return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
+
+
+def _cell(text: str) -> str:
+    # A name starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@bp.get("/<int:cohort_id>/standings.csv")
+@login_required
+def export(cohort_id: int) -> ResponseReturnValue:
+    """Download the current standings as CSV (reps only)."""
+    cohort, _ = get_cohort(cohort_id, rep=True)
+    standings = leaderboard.standings(cohort, clock.now())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["rank", "name", standings.metric, "window_from", "window_to"])
+    for place in standings.places:
+        writer.writerow(
+            [
+                place.rank,
+                _cell(place.entry.name),
+                place.entry.score,
+                standings.first_day or "",
+                standings.last_day,
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="standings-{cohort.id}.csv"'},
+    )

@@ -1,0 +1,132 @@
+import csv
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from qbank.extensions import db
+from qbank.models import Cohort, DailyActivity, Membership
+from tests.conftest import csrf_token
+
+
+def activity(user, day, xp, correct=0, reviews=0, at=None):
+    db.session.add(
+        DailyActivity(
+            user_id=user.id, day=day, xp=xp, correct=correct, reviews=reviews, last_scored_at=at
+        )
+    )
+    db.session.commit()
+
+
+@pytest.fixture
+def cohort_with_members(client, auth, create_user, clock):
+    """A rep's cohort with two students in it, each with some points this week."""
+    rep = create_user(email="rep@example.edu", display_name="Riley Rep")
+    ana = create_user(email="ana@example.edu", display_name="Ana")
+    bo = create_user(email="bo@example.edu", display_name="Bo")
+    auth.login(rep.email)
+    auth.post("/cohorts/new", {"name": "Class of 2029"}, form_page="/cohorts/")
+    cohort = db.session.scalar(sa.select(Cohort))
+    for student in (ana, bo):
+        auth.logout()
+        auth.login(student.email)
+        auth.post("/cohorts/join", {"code": cohort.join_code.lower()}, form_page="/cohorts/")
+    today = clock.now().date()
+    activity(ana, today, 120, at=clock.now())
+    activity(bo, today, 300, at=clock.now())
+    activity(bo, date(2026, 1, 5), 999)  # long before this week
+    auth.logout()
+    auth.login(rep.email)
+    return cohort, rep, ana, bo
+
+
+def test_members_join_by_code_and_see_the_weekly_board(client, cohort_with_members):
+    cohort, rep, ana, bo = cohort_with_members
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership)) == 3
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert page.index("Bo") < page.index("Ana")
+    assert "<td>300</td>" in page and "999" not in page
+
+
+def test_a_wrong_code_is_explained(client, auth, create_user):
+    auth.login(create_user().email)
+    response = auth.post("/cohorts/join", {"code": "NOPE1234"}, form_page="/cohorts/")
+    assert "No cohort has that code." in client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
+
+
+def test_an_anonymous_board_shows_pseudonyms_only(client, auth, cohort_with_members):
+    cohort, rep, ana, bo = cohort_with_members
+    form = {
+        "name": cohort.name,
+        "timezone": "UTC",
+        "window": "all_time",
+        "metric": "xp",
+        "accuracy_min_answers": "50",
+        "view": "full",
+        "anonymous": "y",
+    }
+    assert auth.post(f"/cohorts/{cohort.id}/manage", form).status_code == 302
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    board = page.split("<table", 1)[1]
+    assert "Ana" not in board and "Bo<" not in board and "1299" in board
+
+
+def test_a_student_can_opt_out_of_the_board(client, auth, cohort_with_members):
+    cohort, rep, ana, bo = cohort_with_members
+    auth.logout()
+    auth.login(bo.email)
+    auth.post(f"/cohorts/{cohort.id}/shown", {"shown": "0"}, form_page=f"/cohorts/{cohort.id}")
+    board = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True).split("<table", 1)[1]
+    assert ">Bo" not in board and "Ana" in board
+
+
+def test_removed_members_leave_the_board(client, auth, cohort_with_members):
+    cohort, rep, ana, bo = cohort_with_members
+    auth.post(
+        f"/cohorts/{cohort.id}/remove",
+        {"target": str(bo.id)},
+        form_page=f"/cohorts/{cohort.id}/manage",
+    )
+    board = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True).split("<table", 1)[1]
+    assert "Bo" not in board
+
+
+def test_a_rep_of_one_cohort_cannot_manage_another(client, auth, create_user, cohort_with_members):
+    cohort, rep, ana, bo = cohort_with_members
+    auth.logout()
+    auth.login(ana.email)  # a member, not the rep
+    assert client.get(f"/cohorts/{cohort.id}/manage").status_code == 403
+    auth.post("/cohorts/new", {"name": "Ana's study group"}, form_page="/cohorts/")
+    token = csrf_token(client, "/cohorts/")
+    assert (
+        client.post(f"/cohorts/{cohort.id}/rotate", data={"csrf_token": token}).status_code == 403
+    )
+    assert client.get(f"/cohorts/{cohort.id}/standings.csv").status_code == 403
+    outsider = create_user()
+    auth.logout()
+    auth.login(outsider.email)
+    assert client.get(f"/cohorts/{cohort.id}").status_code == 404
+
+
+def test_the_rep_exports_standings_as_csv(client, cohort_with_members):
+    cohort, rep, ana, bo = cohort_with_members
+    response = client.get(f"/cohorts/{cohort.id}/standings.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["rank", "name", "xp"]
+    assert [r[1] for r in rows[1:3]] == ["Bo", "Ana"]
+
+
+def test_the_last_rep_cannot_be_removed_until_another_is_appointed(
+    client, auth, cohort_with_members
+):
+    cohort, rep, ana, bo = cohort_with_members
+    manage = f"/cohorts/{cohort.id}/manage"
+    refused = auth.post(f"/cohorts/{cohort.id}/remove", {"target": str(rep.id)}, form_page=manage)
+    assert "A cohort needs a rep." in client.get(refused.headers["Location"]).get_data(as_text=True)
+    auth.post(f"/cohorts/{cohort.id}/appoint", {"target": str(ana.id)}, form_page=manage)
+    auth.post(f"/cohorts/{cohort.id}/remove", {"target": str(rep.id)}, form_page=manage)
+    roles = db.session.execute(sa.select(Membership.user_id, Membership.role)).all()
+    assert sorted(roles) == sorted([(ana.id, "rep"), (bo.id, "member")])
