@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     redirect,
@@ -20,7 +23,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from qbank import clock
 from qbank.extensions import db, login_manager
 from qbank.models import User
-from qbank.services import accounts
+from qbank.services import accounts, privacy
 from qbank.views.guards import safe_next_url
 
 bp = Blueprint("auth", __name__)
@@ -183,3 +186,39 @@ def reset_password(token: str) -> ResponseReturnValue:
             flash(f"Password set for {user.email}. Log in with it now.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form, email=link.user.email)
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired()])
+
+
+@bp.get("/account/data.json")
+@login_required
+def download_data() -> ResponseReturnValue:
+    """Download everything qbank keeps about the signed-in user, as JSON."""
+    body = json.dumps(privacy.export_data(current_user, clock.now()), indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-qbank-data.json"'},
+    )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account() -> ResponseReturnValue:
+    """Delete the signed-in user's account and personal data, after their password."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(current_user, form.password.data)
+        except accounts.AccountError as exc:
+            show_error(form, exc)
+        except privacy.DeletionRefused as exc:
+            form.form_errors.append(str(exc))
+        else:
+            logout_user()  # before the commit expires the deleted user's attributes
+            db.session.commit()
+            flash("Your account and your data are deleted.", "info")
+            return redirect(url_for("main.index"))
+    return render_template("auth/delete_account.html", form=form)

@@ -231,15 +231,12 @@ def manage(cohort_id: int) -> ResponseReturnValue:
             db.session.commit()
             flash("Leaderboard settings saved.", "success")
             return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
-    members = (
-        db.session.execute(
-            db.select(User, Membership)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.cohort_id == cohort.id)
-            .order_by(User.display_name)
-        )
-        .all()
-    )
+    members = db.session.execute(
+        db.select(User, Membership)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.cohort_id == cohort.id)
+        .order_by(User.display_name)
+    ).all()
     return render_template(
         "cohorts/manage.html",
         cohort=cohort,

@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from qbank.extensions import db
-from qbank.models import Cohort, DailyActivity, Membership
-from tests.conftest import csrf_token
+from qbank.models import Cohort, DailyActivity, Membership, User
+from tests.conftest import PASSWORD, csrf_token
 
 
 def activity(user, day, xp, correct=0, reviews=0, at=None):
@@ -130,3 +130,51 @@ def test_the_last_rep_cannot_be_removed_until_another_is_appointed(
     auth.post(f"/cohorts/{cohort.id}/remove", {"target": str(rep.id)}, form_page=manage)
     roles = db.session.execute(sa.select(Membership.user_id, Membership.role)).all()
     assert sorted(roles) == sorted([(ana.id, "rep"), (bo.id, "member")])
+
+
+def test_a_student_downloads_their_data(client, auth, cohort_with_members):
+    cohort, rep, ana, bo = cohort_with_members
+    auth.logout()
+    auth.login(bo.email)
+    data = client.get("/account/data.json").get_json()
+    assert data["profile"]["email"] == "bo@example.edu"
+    assert data["cohorts"] == [
+        {"name": "Class of 2029", "role": "member", "shown_on_leaderboard": True}
+    ]
+    assert sum(d["xp"] for d in data["daily_activity"]) == 1299
+
+
+def test_deleting_an_account_removes_its_data_and_hands_the_cohort_over(
+    client, auth, cohort_with_members
+):
+    cohort, rep, ana, bo = cohort_with_members
+    rep_id, ana_id, bo_id = rep.id, ana.id, bo.id
+    wrong = auth.post("/account/delete", {"password": "not my password"})
+    assert "That password is not right." in wrong.get_data(as_text=True)
+    done = auth.post("/account/delete", {"password": PASSWORD})
+    assert done.headers["Location"] == "/"
+    db.session.expire_all()
+    assert db.session.get(User, rep_id) is None
+    roles = dict(db.session.execute(sa.select(Membership.user_id, Membership.role)).all())
+    assert roles == {ana_id: "rep", bo_id: "member"}  # the first to join took over
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(DailyActivity)
+            .where(DailyActivity.user_id == rep_id)
+        )
+        == 0
+    )
+
+
+def test_faculty_who_own_sets_must_hand_them_over_first(client, auth, create_user, clock):
+    from qbank.models import Role
+    from qbank.services import question_bank as bank
+
+    faculty = create_user(role=Role.FACULTY)
+    bank.create_set(faculty, "Mine", "", clock.now())
+    db.session.commit()
+    auth.login(faculty.email)
+    page = auth.post("/account/delete", {"password": PASSWORD}).get_data(as_text=True)
+    assert "You own question sets." in page
+    assert db.session.get(User, faculty.id) is not None
