@@ -48,6 +48,7 @@ class UserStats(db.Model):
     streak_freezes: Mapped[int] = mapped_column(default=0)
     last_goal_day: Mapped[date | None]
     last_goal_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # for ties
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -45,6 +45,7 @@ class Projection:
     xp: int = 0
     reviews: int = 0
     correct: int = 0
+    last_scored_at: datetime | None = None
     streak: rules.Streak = field(default_factory=rules.Streak)
     badges: dict[str, datetime] = field(default_factory=dict)
     days: dict[date, DayTally] = field(default_factory=dict)
@@ -100,7 +101,7 @@ def fold_answer(p: Projection, answer: Answer, goal_kind: str, goal_target: int)
     tally.xp += xp
     tally.time_ms += min(max(answer.time_taken_ms, 0), TIME_CAP_MS)
     if xp:
-        tally.last_scored_at = answer.reviewed_at
+        tally.last_scored_at = p.last_scored_at = answer.reviewed_at
     tally.due_cleared = tally.due_cleared or answer.due_left == 0
     p.xp += xp
     p.reviews += 1
@@ -139,6 +140,7 @@ def _load(user: User, since: date | None) -> Projection:
     stats = db.session.get(UserStats, user.id)
     if stats is not None:
         p.xp, p.reviews, p.correct = stats.xp, stats.reviews, stats.correct
+        p.last_scored_at = stats.last_scored_at
         p.streak = rules.Streak(
             current=stats.current_streak,
             longest=stats.longest_streak,
@@ -187,6 +189,7 @@ def _insert_fresh(user_id: int, p: Projection, now: datetime) -> None:
                 "streak_freezes": p.streak.freezes,
                 "last_goal_day": p.streak.last_day,
                 "last_goal_at": p.streak.last_met_at,
+                "last_scored_at": p.last_scored_at,
                 "updated_at": now,
             }
         ],
@@ -214,6 +217,7 @@ def _save(user: User, p: Projection, now: datetime) -> None:
     stats.streak_freezes = p.streak.freezes
     stats.last_goal_day = p.streak.last_day
     stats.last_goal_at = p.streak.last_met_at
+    stats.last_scored_at = p.last_scored_at
     stats.updated_at = now
     for day in sorted(p.touched):
         tally = p.days[day]

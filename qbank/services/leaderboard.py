@@ -23,6 +23,22 @@ class Standings:
     frozen: bool
 
 
+def _entries(cohort: Cohort, rows: list) -> list[board.Entry]:
+    """Scores from (user id, name, xp, correct, answers, reached at) rows, by the metric."""
+    entries = []
+    for uid, name, xp, correct, reviews, reached in rows:
+        if cohort.board_metric == "xp":
+            score: float = xp
+        elif cohort.board_metric == "correct":
+            score = correct
+        else:  # accuracy, only with enough answers to mean something
+            if reviews < cohort.accuracy_min_answers:
+                continue
+            score = round(100 * correct / reviews, 1)
+        entries.append(board.Entry(uid, name, score, reached))
+    return entries
+
+
 def standings(cohort: Cohort, now: datetime) -> Standings:
     """The cohort's board as its settings say: window, metric, identity; frozen if set."""
     frozen = cohort.frozen_at is not None and cohort.frozen_at <= now
@@ -56,6 +72,19 @@ def standings(cohort: Cohort, now: datetime) -> Standings:
             )
             for uid, name, c, d, f, at in rows
         ]
+    elif first is None and not frozen:
+        # All time, live: the running totals answer it without summing every day.
+        rows = db.session.execute(
+            sa.select(
+                shown.c.user_id,
+                shown.c.display_name,
+                sa.func.coalesce(UserStats.xp, 0),
+                sa.func.coalesce(UserStats.correct, 0),
+                sa.func.coalesce(UserStats.reviews, 0),
+                UserStats.last_scored_at,
+            ).outerjoin(UserStats, UserStats.user_id == shown.c.user_id)
+        ).all()
+        entries = _entries(cohort, rows)
     else:
         in_window = [DailyActivity.user_id == shown.c.user_id, DailyActivity.day <= last]
         if first is not None:
@@ -72,17 +101,7 @@ def standings(cohort: Cohort, now: datetime) -> Standings:
             .outerjoin(DailyActivity, sa.and_(*in_window))
             .group_by(shown.c.user_id, shown.c.display_name)
         ).all()
-        entries = []
-        for uid, name, xp, correct, reviews, reached in rows:
-            if cohort.board_metric == "xp":
-                score: float = xp
-            elif cohort.board_metric == "correct":
-                score = correct
-            else:  # accuracy, only with enough answers to mean something
-                if reviews < cohort.accuracy_min_answers:
-                    continue
-                score = round(100 * correct / reviews, 1)
-            entries.append(board.Entry(uid, name, score, reached))
+        entries = _entries(cohort, rows)
     if cohort.anonymous:
         entries = [
             board.Entry(e.user_id, board.pseudonym(cohort.id, e.user_id), e.score, e.reached_at)
