@@ -62,7 +62,7 @@ def test_faculty_fixes_a_faulty_gift_file_then_publishes(page, make_account, tmp
     page.get_by_role("link", name="Cardiology quiz").click()
     page.get_by_role("button", name="Publish").click()
     expect(page.get_by_text("Published, but the set is private")).to_be_visible()
-    page.get_by_role("link", name="Settings").click()
+    page.locator("#content").get_by_role("link", name="Settings").click()
     page.get_by_label("Who can study it").select_option("public")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("everyone on this server")).to_be_visible()
