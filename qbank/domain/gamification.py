@@ -92,6 +92,30 @@ class Streak:
     freezes_used: tuple[date, ...] = ()
 
 
+@dataclass(frozen=True)
+class Goal:
+    kind: str  # "all_due" or "answers"
+    target: int  # answers needed when kind is "answers"
+
+
+@dataclass(frozen=True)
+class GoalHistory:
+    """A student's daily goals over time: a change applies from the next study day.
+
+    ``past`` holds (first day it no longer held, goal), so every day is judged by the
+    goal it started with, by the answers as they come and by a rebuild alike.
+    """
+
+    current: Goal
+    past: tuple[tuple[date, Goal], ...] = ()
+
+    def on(self, day: date) -> Goal:
+        for until, goal in sorted(self.past, key=lambda change: change[0]):
+            if day < until:
+                return goal
+        return self.current
+
+
 def goal_met(kind: str, answers: int, target: int, due_cleared: bool) -> bool:
     """A day meets the goal with N answers, or by clearing every due card."""
     if kind == "answers":

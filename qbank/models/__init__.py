@@ -24,7 +24,7 @@ from qbank.models.questions import (
     question_version_media,
 )
 from qbank.models.study import CardState, Enrollment, ReviewLog, ReviewMode
-from qbank.models.users import DailyGoal, PasswordResetLink, Role, User
+from qbank.models.users import DailyGoal, PasswordResetLink, PastDailyGoal, Role, User
 
 __all__ = [
     "Badge",
@@ -41,6 +41,7 @@ __all__ = [
     "MemberRole",
     "Membership",
     "PasswordResetLink",
+    "PastDailyGoal",
     "Question",
     "QuestionKind",
     "QuestionReport",

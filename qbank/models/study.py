@@ -73,6 +73,8 @@ class ReviewLog(db.Model):
         # The card page's one-time token: a double submit or a retry records one review.
         sa.UniqueConstraint("user_id", "answer_token"),
         sa.Index("ix_review_logs_user_time", "user_id", "reviewed_at"),
+        # A card's latest review, read for its one-time token on every card shown.
+        sa.Index("ix_review_logs_user_question", "user_id", "question_id", "id"),
         sa.CheckConstraint("rating BETWEEN 1 AND 4", name="rating_range"),
         sa.CheckConstraint("time_taken_ms >= 0", name="time_taken_positive"),
         sa.CheckConstraint(enum_check("mode", ReviewMode), name="mode"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -44,6 +44,9 @@ class User(UserMixin, db.Model):
         ),
         sa.CheckConstraint("new_cards_per_day >= 0", name="new_cards_per_day_positive"),
         sa.CheckConstraint("max_reviews_per_day >= 0", name="max_reviews_per_day_positive"),
+        sa.CheckConstraint(
+            "daily_goal_answers BETWEEN 1 AND 1000", name="daily_goal_answers_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +98,27 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class PastDailyGoal(db.Model):
+    """The daily goal a student had until a given study day, before they changed it.
+
+    A new goal applies from the next study day, so that today is judged by the goal it
+    started with and a rebuild from the log judges every past day as it was judged then.
+    """
+
+    __tablename__ = "past_daily_goals"
+    __table_args__ = (
+        sa.CheckConstraint(enum_check("goal", DailyGoal), name="goal_known"),
+        sa.CheckConstraint("answers BETWEEN 1 AND 1000", name="answers_range"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    until_day: Mapped[date] = mapped_column(primary_key=True)  # first day it no longer held
+    goal: Mapped[str] = mapped_column(sa.String(16))
+    answers: Mapped[int]
 
 
 class PasswordResetLink(db.Model):

@@ -20,6 +20,7 @@ from qbank.models import (
     User,
     UserStats,
 )
+from qbank.services.gamification import goal_history
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Dashboard:
     correct_today: int
     xp_today: int
     goal_met_today: bool
+    goal: rules.Goal  # today's goal (a change waits for tomorrow)
     xp: int
     level: rules.Level
     streak: int
@@ -91,6 +93,7 @@ def dashboard_for(user: User, now: datetime) -> Dashboard:
         correct_today=activity.correct if activity else 0,
         xp_today=activity.xp if activity else 0,
         goal_met_today=bool(activity and activity.goal_met),
+        goal=goal_history(user.id, since=today).on(today),
         xp=xp,
         level=rules.level_for(xp),
         streak=rules.alive(streak, today),

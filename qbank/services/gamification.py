@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from qbank.domain import gamification as rules
 from qbank.extensions import db
-from qbank.models import Badge, DailyActivity, ReviewLog, User, UserStats
+from qbank.models import Badge, DailyActivity, PastDailyGoal, ReviewLog, User, UserStats
 
 TIME_CAP_MS = 60_000
 WEEK = 7
@@ -92,7 +92,7 @@ def _day(p: Projection, day: date) -> DayTally:
     return p.days[day]
 
 
-def fold_answer(p: Projection, answer: Answer, goal_kind: str, goal_target: int) -> None:
+def fold_answer(p: Projection, answer: Answer, goals: rules.GoalHistory) -> None:
     """Apply one answer to the projections (answers must come in time order)."""
     tally = _day(p, answer.day)
     xp = rules.capped(rules.answer_xp(_facts(answer)), tally.xp)
@@ -107,8 +107,9 @@ def fold_answer(p: Projection, answer: Answer, goal_kind: str, goal_target: int)
     p.reviews += 1
     p.correct += int(answer.correct)
 
+    goal = goals.on(answer.day)
     if not tally.goal_met and rules.goal_met(
-        goal_kind, tally.reviews, goal_target, tally.due_cleared
+        goal.kind, tally.reviews, goal.target, tally.due_cleared
     ):
         tally.goal_met = True
         tally.first_reached_at = answer.reviewed_at
@@ -245,7 +246,7 @@ def _save(user: User, p: Projection, now: datetime) -> None:
 def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
     """Bring the projections up to date with one new answer; return badges it earned."""
     p = _load(user, since=log.day - timedelta(days=WEEK))
-    fold_answer(p, Answer.of(log), user.daily_goal, user.daily_goal_answers)
+    fold_answer(p, Answer.of(log), goal_history(user.id, since=log.day))
     _save(user, p, now)
     return p.new_badges
 
@@ -268,11 +269,65 @@ def _answers(user_id: int) -> Iterator[Answer]:
         yield Answer(*row)
 
 
-def replay(answers: Iterable[Answer], goal_kind: str, goal_target: int) -> Projection:
+def goal_history(user_id: int, since: date | None = None) -> rules.GoalHistory:
+    """The student's daily goals; only changes that can matter from ``since`` on."""
+    kind, target = db.session.execute(
+        sa.select(User.daily_goal, User.daily_goal_answers).where(User.id == user_id)
+    ).one()
+    past = sa.select(PastDailyGoal.until_day, PastDailyGoal.goal, PastDailyGoal.answers).where(
+        PastDailyGoal.user_id == user_id
+    )
+    if since is not None:
+        past = past.where(PastDailyGoal.until_day > since)
+    return rules.GoalHistory(
+        rules.Goal(kind, target),
+        tuple((until, rules.Goal(k, n)) for until, k, n in db.session.execute(past)),
+    )
+
+
+def _goal_histories() -> dict[int, rules.GoalHistory]:
+    """Every student's daily goals, in two queries."""
+    past: dict[int, list[tuple[date, rules.Goal]]] = {}
+    rows = sa.select(
+        PastDailyGoal.user_id, PastDailyGoal.until_day, PastDailyGoal.goal, PastDailyGoal.answers
+    )
+    for user_id, until, kind, target in db.session.execute(rows):
+        past.setdefault(user_id, []).append((until, rules.Goal(kind, target)))
+    return {
+        user_id: rules.GoalHistory(rules.Goal(kind, target), tuple(past.get(user_id, ())))
+        for user_id, kind, target in db.session.execute(
+            sa.select(User.id, User.daily_goal, User.daily_goal_answers)
+        )
+    }
+
+
+def change_daily_goal(user: User, goal: rules.Goal, today: date) -> bool:
+    """Choose a new daily goal from the next study day; return whether it changed.
+
+    Today keeps the goal it started with: the first change today records it.
+    """
+    if rules.Goal(user.daily_goal, user.daily_goal_answers) == goal:
+        return False
+    tomorrow = today + timedelta(days=1)
+    if db.session.get(PastDailyGoal, (user.id, tomorrow)) is None:
+        db.session.add(
+            PastDailyGoal(
+                user_id=user.id,
+                until_day=tomorrow,
+                goal=user.daily_goal,
+                answers=user.daily_goal_answers,
+            )
+        )
+    user.daily_goal, user.daily_goal_answers = goal.kind, goal.target
+    db.session.flush()
+    return True
+
+
+def replay(answers: Iterable[Answer], goals: rules.GoalHistory) -> Projection:
     """Fold a student's answers, in time order, into fresh projections."""
     p = Projection()
     for answer in answers:
-        fold_answer(p, answer, goal_kind, goal_target)
+        fold_answer(p, answer, goals)
     return p
 
 
@@ -281,7 +336,7 @@ def rebuild_user(user: User, now: datetime) -> Projection:
     db.session.flush()
     for model in (DailyActivity, UserStats, Badge):
         db.session.execute(sa.delete(model).where(model.user_id == user.id))
-    p = replay(_answers(user.id), user.daily_goal, user.daily_goal_answers)
+    p = replay(_answers(user.id), goal_history(user.id))
     _insert_fresh(user.id, p, now)
     db.session.expire_all()  # rows loaded before the delete are stale
     return p
@@ -289,19 +344,20 @@ def rebuild_user(user: User, now: datetime) -> Projection:
 
 def rebuild_all(now: datetime, progress: Any = None) -> int:
     """Recompute every student's projections from the log; return how many students."""
-    goals = db.session.execute(
-        sa.select(User.id, User.daily_goal, User.daily_goal_answers)
+    user_ids = db.session.scalars(
+        sa.select(User.id)
         .where(User.id.in_(sa.select(ReviewLog.user_id).distinct()))
         .order_by(User.id)
     ).all()
+    goals = _goal_histories()
     for model in (DailyActivity, UserStats, Badge):
         db.session.execute(sa.delete(model))
-    for n, (user_id, goal_kind, goal_target) in enumerate(goals, start=1):
-        _insert_fresh(user_id, replay(_answers(user_id), goal_kind, goal_target), now)
+    for n, user_id in enumerate(user_ids, start=1):
+        _insert_fresh(user_id, replay(_answers(user_id), goals[user_id]), now)
         if progress:
             progress(n)
     db.session.expire_all()
-    return len(goals)
+    return len(user_ids)
 
 
 def badges_earned_by(log: ReviewLog) -> list[rules.BadgeSpec]:

@@ -14,6 +14,7 @@ from qbank.models import (
     DailyActivity,
     MemberRole,
     Membership,
+    PastDailyGoal,
     QuestionSet,
     ReviewLog,
     User,
@@ -42,6 +43,15 @@ def export_data(user: User, now: datetime) -> dict[str, Any]:
             "new_cards_per_day": user.new_cards_per_day,
             "max_reviews_per_day": user.max_reviews_per_day,
             "fsrs_parameters": user.fsrs_parameters,
+            "daily_goal": {"kind": user.daily_goal, "answers": user.daily_goal_answers},
+            "earlier_daily_goals": [
+                {"until": until.isoformat(), "kind": kind, "answers": answers}
+                for until, kind, answers in db.session.execute(
+                    sa.select(PastDailyGoal.until_day, PastDailyGoal.goal, PastDailyGoal.answers)
+                    .where(PastDailyGoal.user_id == user.id)
+                    .order_by(PastDailyGoal.until_day)
+                )
+            ],
         },
         "totals": stats
         and {

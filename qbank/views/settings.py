@@ -6,13 +6,15 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField
+from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from qbank import clock
 from qbank.domain import charts
 from qbank.domain.days import is_known_timezone, timezone_choices
+from qbank.domain.gamification import Goal
 from qbank.extensions import db
+from qbank.models import DailyGoal
 from qbank.services import fsrs_tuning
 from qbank.services.settings import StudySettings, update_study_settings
 
@@ -47,6 +49,19 @@ class StudySettingsForm(FlaskForm):
         "After a right answer, let me choose Hard, Good or Easy",
         description="Off: a right answer counts as Good.",
     )
+    daily_goal = SelectField(
+        "Daily goal",
+        choices=[
+            SelectChoice(DailyGoal.ALL_DUE.value, "Clear every card due today"),
+            SelectChoice(DailyGoal.ANSWERS.value, "Answer a number of cards"),
+        ],
+        description="Each day you meet it adds one to your streak. A change applies "
+        "from tomorrow; today keeps the goal it started with.",
+    )
+    daily_goal_answers = IntegerField(
+        "Cards a day, for the number goal",
+        validators=[InputRequired(), NumberRange(1, 1000, "Choose 1 to 1,000 cards a day.")],
+    )
 
     def validate_timezone(self, field: SelectField) -> None:
         if not is_known_timezone(field.data or ""):
@@ -76,7 +91,7 @@ def study_settings() -> ResponseReturnValue:
     form = StudySettingsForm(obj=current_user)
     form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
-        update_study_settings(
+        goal_changed = update_study_settings(
             current_user,
             StudySettings(
                 timezone=form.timezone.data,
@@ -85,10 +100,14 @@ def study_settings() -> ResponseReturnValue:
                 new_cards_per_day=form.new_cards_per_day.data,
                 max_reviews_per_day=form.max_reviews_per_day.data,
                 confirm_rating=form.confirm_rating.data,
+                daily_goal=Goal(form.daily_goal.data, form.daily_goal_answers.data),
             ),
+            clock.now(),
         )
         db.session.commit()
         flash("Settings saved. They apply from your next card.", "success")
+        if goal_changed:
+            flash("Your new daily goal starts tomorrow; today keeps the one it began with.", "info")
         return redirect(url_for("settings.study_settings"))
     return _page(form)
 

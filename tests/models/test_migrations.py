@@ -1,12 +1,15 @@
 """Applying the Alembic revisions gives exactly the schema the models describe."""
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from qbank import create_app
+from qbank import PROJECT_ROOT, create_app
 from qbank.extensions import db
+from qbank.services.seed import seed_demo
 
 
 def _fresh_app(database_url: str):
@@ -49,3 +52,37 @@ def test_migrations_match_the_models(_schema, tmp_path):
     finally:
         if cleanup:
             cleanup()
+
+
+def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
+    # Rebuilding the users table (SQLite batch mode) must not trip or cascade its keys.
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+            "QBANK_MEDIA_DIR": str(tmp_path / "media"),
+        },
+        environ={},
+    )
+    with app.app_context():
+        upgrade(revision="0003")
+        seed_demo(
+            PROJECT_ROOT / "seeds", datetime(2026, 11, 1, tzinfo=UTC), app.extensions["qbank_media"]
+        )
+        db.session.commit()
+        tables = ["users", "memberships", "cohorts", "question_sets", "questions", "enrollments"]
+
+        def counts():
+            with db.engine.connect() as conn:
+                return {
+                    t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in tables
+                }
+
+        before = counts()
+        assert before["users"] >= 4 and before["memberships"] >= 2 and before["questions"] >= 80
+        upgrade()
+        assert counts() == before
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()

@@ -208,6 +208,8 @@ def test_settings_are_saved_and_checked(client, auth, student):
             "new_cards_per_day": "10",
             "max_reviews_per_day": "100",
             "confirm_rating": "y",
+            "daily_goal": "all_due",
+            "daily_goal_answers": "20",
         },
     )
     assert good.status_code == 302
@@ -218,6 +220,30 @@ def test_settings_are_saved_and_checked(client, auth, student):
         student.desired_retention,
         student.confirm_rating,
     ) == ("Asia/Tokyo", 5, 0.85, True)
+
+
+def test_a_student_chooses_a_daily_goal_that_starts_tomorrow(client, auth, student):
+    settings = {
+        "timezone": "Europe/Berlin",
+        "rollover_hour": "4",
+        "desired_retention": "0.90",
+        "new_cards_per_day": "20",
+        "max_reviews_per_day": "200",
+    }
+    bad = auth.post("/settings/", {**settings, "daily_goal": "answers", "daily_goal_answers": "0"})
+    assert "Choose 1 to 1,000 cards a day." in bad.get_data(as_text=True)
+    response = auth.post(
+        "/settings/", {**settings, "daily_goal": "answers", "daily_goal_answers": "30"}
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your new daily goal starts tomorrow" in page
+    assert '<option selected value="answers">' in page and 'value="30"' in page
+    db.session.refresh(student)
+    assert (student.daily_goal, student.daily_goal_answers) == ("answers", 30)
+    again = auth.post(
+        "/settings/", {**settings, "daily_goal": "answers", "daily_goal_answers": "30"}
+    )
+    assert "new daily goal" not in client.get(again.headers["Location"]).get_data(as_text=True)
 
 
 def test_the_set_owner_sees_a_report_and_resolves_it(client, auth, student, open_set):
