@@ -42,14 +42,20 @@ class ActionForm(FlaskForm):
     """A button with only the CSRF token."""
 
 
-def _render_card(question_id: int, reveal: bool = False, error: str | None = None):
+def _render_card(
+    question_id: int,
+    reveal: bool = False,
+    error: str | None = None,
+    queue: study.Queue | None = None,
+):
     now = clock.now()
     try:
         card = study.card_view(current_user, question_id, now, _secret())
     except study.StudyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("study.today"))
-    queue = study.queue_for(current_user, now)
+    if queue is None:
+        queue = study.queue_for(current_user, now)
     return render_template(
         "study/card.html",
         card=card,
@@ -78,7 +84,7 @@ def today() -> ResponseReturnValue:
             describe=scheduling.describe_interval,
             action=ActionForm(),
         )
-    return _render_card(pick[1])
+    return _render_card(pick[1], queue=queue)  # the queue just built serves the progress bar
 
 
 @bp.get("/cards/<int:question_id>")
