@@ -200,6 +200,7 @@ BADGES: dict[str, BadgeSpec] = {
             "90% or better over 7 days, with at least 100 answers.",
         ),
         BadgeSpec("due-7", "Clean slate", "Cleared every due card 7 days running."),
+        BadgeSpec("set-finished", "Finisher", "Answered every question of a set."),
     )
 }
 
@@ -215,11 +216,14 @@ class Totals:
     badges: set[str] = field(default_factory=set)
 
 
-def new_badges(totals: Totals, week: tuple[int, int], cleared_days_running: int) -> list[str]:
+def new_badges(
+    totals: Totals, week: tuple[int, int], cleared_days_running: int, finished_set: bool = False
+) -> list[str]:
     """Badges the totals now earn that the student does not hold yet.
 
     ``week`` is (answers, correct) over the last 7 study days; ``cleared_days_running``
-    the study days in a row on which every due card was cleared.
+    the study days in a row on which every due card was cleared; ``finished_set`` whether
+    this answer completed a set (every question in it answered at least once).
     """
     earned = []
     if totals.reviews >= 1:
@@ -235,4 +239,6 @@ def new_badges(totals: Totals, week: tuple[int, int], cleared_days_running: int)
         earned.append("sharp-week")
     if cleared_days_running >= 7:
         earned.append("due-7")
+    if finished_set:
+        earned.append("set-finished")
     return [code for code in earned if code not in totals.badges]

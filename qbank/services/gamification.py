@@ -9,6 +9,7 @@ them to it.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -18,10 +19,19 @@ import sqlalchemy as sa
 
 from qbank.domain import gamification as rules
 from qbank.extensions import db
-from qbank.models import Badge, DailyActivity, PastDailyGoal, ReviewLog, User, UserStats
+from qbank.models import (
+    Badge,
+    DailyActivity,
+    PastDailyGoal,
+    Question,
+    ReviewLog,
+    User,
+    UserStats,
+)
 
 TIME_CAP_MS = 60_000
 WEEK = 7
+FINISHED = "set-finished"
 
 
 @dataclass
@@ -51,6 +61,7 @@ class Projection:
     days: dict[date, DayTally] = field(default_factory=dict)
     touched: set[date] = field(default_factory=set)
     new_badges: list[str] = field(default_factory=list)
+    answered: dict[int, set[int]] = field(default_factory=dict)  # set id -> question ids
 
 
 @dataclass(frozen=True)
@@ -63,11 +74,55 @@ class Answer:
     time_taken_ms: int
     state_before: dict[str, Any] | None
     due_left: int | None
+    question_id: int = 0
+    set_id: int = 0
 
     @classmethod
-    def of(cls, log: ReviewLog) -> Answer:
+    def of(cls, log: ReviewLog, set_id: int) -> Answer:
         return cls(
-            log.day, log.reviewed_at, log.correct, log.time_taken_ms, log.state_before, log.due_left
+            log.day,
+            log.reviewed_at,
+            log.correct,
+            log.time_taken_ms,
+            log.state_before,
+            log.due_left,
+            log.question_id,
+            set_id,
+        )
+
+
+class SetCatalog:
+    """Which questions each set held at a moment, from their created and retired times.
+
+    A set is finished when every question live in it at the moment of the answer has
+    been answered; the times let a rebuild judge that moment as the answer did.
+    """
+
+    def __init__(self, rows: Iterable[tuple[int, int, datetime, datetime | None]]) -> None:
+        self._questions: dict[int, list[tuple[int, datetime, datetime | None]]] = {}
+        for set_id, question_id, created_at, retired_at in rows:
+            self._questions.setdefault(set_id, []).append((question_id, created_at, retired_at))
+        self._created = {k: sorted(q[1] for q in v) for k, v in self._questions.items()}
+        self._retired = {
+            k: sorted(q[2] for q in v if q[2] is not None) for k, v in self._questions.items()
+        }
+
+    @classmethod
+    def load(cls, set_ids: Iterable[int] | None = None) -> SetCatalog:
+        query = sa.select(Question.set_id, Question.id, Question.created_at, Question.retired_at)
+        if set_ids is not None:
+            query = query.where(Question.set_id.in_(list(set_ids)))
+        return cls(db.session.execute(query))
+
+    def finished(self, set_id: int, answered: set[int], at: datetime) -> bool:
+        created, retired = self._created.get(set_id, []), self._retired.get(set_id, [])
+        live_count = bisect_right(created, at) - bisect_right(retired, at)
+        if live_count <= 0 or len(answered) < live_count:
+            return False  # the common case, decided without a scan
+        return all(
+            question_id in answered
+            for question_id, created_at, retired_at in self._questions[set_id]
+            if created_at <= at and (retired_at is None or retired_at > at)
         )
 
 
@@ -92,8 +147,12 @@ def _day(p: Projection, day: date) -> DayTally:
     return p.days[day]
 
 
-def fold_answer(p: Projection, answer: Answer, goals: rules.GoalHistory) -> None:
-    """Apply one answer to the projections (answers must come in time order)."""
+def fold_answer(p: Projection, answer: Answer, goals: rules.GoalHistory, sets: SetCatalog) -> None:
+    """Apply one answer to the projections (answers must come in time order).
+
+    For the set-finished badge, ``p.answered`` must hold the questions of the answer's
+    set answered before it (a replay gathers them as it goes).
+    """
     tally = _day(p, answer.day)
     xp = rules.capped(rules.answer_xp(_facts(answer)), tally.xp)
     tally.reviews += 1
@@ -126,8 +185,16 @@ def fold_answer(p: Projection, answer: Answer, goals: rules.GoalHistory) -> None
         if not (tally_n and tally_n.due_cleared):
             break
         running += 1
+    finished = False
+    if FINISHED not in p.badges:
+        answered = p.answered.setdefault(answer.set_id, set())
+        answered.add(answer.question_id)
+        # Only a first answer to a card can complete a set.
+        finished = answer.state_before is None and sets.finished(
+            answer.set_id, answered, answer.reviewed_at
+        )
     totals = rules.Totals(p.xp, p.reviews, p.correct, p.streak, set(p.badges))
-    for code in rules.new_badges(totals, (week_answers, week_correct), running):
+    for code in rules.new_badges(totals, (week_answers, week_correct), running, finished):
         p.badges[code] = answer.reviewed_at
         p.new_badges.append(code)
 
@@ -246,7 +313,23 @@ def _save(user: User, p: Projection, now: datetime) -> None:
 def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
     """Bring the projections up to date with one new answer; return badges it earned."""
     p = _load(user, since=log.day - timedelta(days=WEEK))
-    fold_answer(p, Answer.of(log), goal_history(user.id, since=log.day))
+    set_id = db.session.get(Question, log.question_id).set_id  # loaded already by the answer
+    sets = SetCatalog([])
+    if log.state_before is None and FINISHED not in p.badges:
+        sets = SetCatalog.load([set_id])
+        p.answered[set_id] = set(
+            db.session.scalars(
+                sa.select(ReviewLog.question_id)
+                .join(Question, Question.id == ReviewLog.question_id)
+                .where(
+                    ReviewLog.user_id == user.id,
+                    ReviewLog.undone_at.is_(None),
+                    Question.set_id == set_id,
+                )
+                .distinct()
+            )
+        )
+    fold_answer(p, Answer.of(log, set_id), goal_history(user.id, since=log.day), sets)
     _save(user, p, now)
     return p.new_badges
 
@@ -260,7 +343,10 @@ def _answers(user_id: int) -> Iterator[Answer]:
             ReviewLog.time_taken_ms,
             ReviewLog.state_before,
             ReviewLog.due_left,
+            ReviewLog.question_id,
+            Question.set_id,
         )
+        .join(Question, Question.id == ReviewLog.question_id)
         .where(ReviewLog.user_id == user_id, ReviewLog.undone_at.is_(None))
         .order_by(ReviewLog.reviewed_at, ReviewLog.id)
         .execution_options(yield_per=5000)
@@ -323,11 +409,11 @@ def change_daily_goal(user: User, goal: rules.Goal, today: date) -> bool:
     return True
 
 
-def replay(answers: Iterable[Answer], goals: rules.GoalHistory) -> Projection:
+def replay(answers: Iterable[Answer], goals: rules.GoalHistory, sets: SetCatalog) -> Projection:
     """Fold a student's answers, in time order, into fresh projections."""
     p = Projection()
     for answer in answers:
-        fold_answer(p, answer, goals)
+        fold_answer(p, answer, goals, sets)
     return p
 
 
@@ -336,7 +422,15 @@ def rebuild_user(user: User, now: datetime) -> Projection:
     db.session.flush()
     for model in (DailyActivity, UserStats, Badge):
         db.session.execute(sa.delete(model).where(model.user_id == user.id))
-    p = replay(_answers(user.id), goal_history(user.id))
+    sets = SetCatalog.load(
+        db.session.scalars(
+            sa.select(Question.set_id)
+            .join(ReviewLog, ReviewLog.question_id == Question.id)
+            .where(ReviewLog.user_id == user.id)
+            .distinct()
+        ).all()
+    )
+    p = replay(_answers(user.id), goal_history(user.id), sets)
     _insert_fresh(user.id, p, now)
     db.session.expire_all()  # rows loaded before the delete are stale
     return p
@@ -350,10 +444,11 @@ def rebuild_all(now: datetime, progress: Any = None) -> int:
         .order_by(User.id)
     ).all()
     goals = _goal_histories()
+    sets = SetCatalog.load()
     for model in (DailyActivity, UserStats, Badge):
         db.session.execute(sa.delete(model))
     for n, user_id in enumerate(user_ids, start=1):
-        _insert_fresh(user_id, replay(_answers(user_id), goals[user_id]), now)
+        _insert_fresh(user_id, replay(_answers(user_id), goals[user_id], sets), now)
         if progress:
             progress(n)
     db.session.expire_all()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from qbank.domain.gamification import Goal
 from qbank.extensions import db
-from qbank.models import DailyActivity, PastDailyGoal, Role, UserStats, Visibility
+from qbank.models import Badge, DailyActivity, PastDailyGoal, Role, UserStats, Visibility
 from qbank.services import enrollment, gamification, study
 from qbank.services import question_bank as bank
 from qbank.services.settings import StudySettings, update_study_settings
@@ -183,3 +183,42 @@ def test_clearing_every_due_card_meets_the_all_due_goal(studying, clock):
     assert days(student)[-1] == (month_later.date(), 2, False)  # one review still due
     answer_some(student, month_later + timedelta(minutes=1))
     assert days(student)[-1] == (month_later.date(), 3, True)
+
+
+def test_answering_every_question_of_a_set_earns_the_finisher_badge_once(create_user, clock):
+    owner = create_user(role=Role.FACULTY, email="small@example.edu")
+    small = bank.create_set(owner, "Small", "", clock.now())
+    questions = [
+        bank.save_question(small, sba(i, external_id=f"s{i}"), owner, clock.now())[0]
+        for i in range(4)
+    ]
+    bank.update_set(small, "Small", "", Visibility.PUBLIC, [], clock.now())
+    bank.publish_set(small, True, clock.now())
+    student = create_user(email="finisher@example.edu", timezone="UTC")
+    enrollment.enroll(student, small, clock.now())
+    db.session.commit()
+
+    def badges():
+        db.session.expire_all()
+        return set(db.session.scalars(sa.select(Badge.code).where(Badge.user_id == student.id)))
+
+    clock.advance(minutes=1)
+    bank.retire_question(questions[3], True, clock.now())  # a retired question never counts
+    db.session.commit()
+    answer_some(student, clock.now() + timedelta(minutes=1), n=2)
+    assert "set-finished" not in badges()
+    answer_some(student, clock.now() + timedelta(minutes=2))
+    assert "set-finished" in badges()
+    # Undo takes it back; answering again earns it again, still once.
+    study.undo_last_answer(student, clock.now() + timedelta(minutes=3))
+    db.session.commit()
+    assert "set-finished" not in badges()
+    answer_some(student, clock.now() + timedelta(minutes=4))
+    assert "set-finished" in badges()
+    # A question added later does not take away a badge earned before it existed.
+    clock.advance(minutes=10)
+    bank.save_question(small, sba(9, external_id="late"), owner, clock.now())
+    db.session.commit()
+    gamification.rebuild_user(student, clock.now())
+    db.session.commit()
+    assert "set-finished" in badges()
