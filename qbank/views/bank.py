@@ -21,6 +21,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from qbank import clock
+from qbank.domain.charts import describe_duration
 from qbank.extensions import db
 from qbank.importers import formats, qbank_csv, qbank_json
 from qbank.importers.drafts import check_draft
@@ -33,6 +34,7 @@ from qbank.models import (
     Visibility,
     cohort_sets,
 )
+from qbank.services import cohort_progress as progress
 from qbank.services import exports, imports
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaRefused, media_url, store_media
@@ -74,6 +76,41 @@ def get_question(question_set: QuestionSet, question_id: int) -> Question:
 def index() -> ResponseReturnValue:
     """List the sets the signed-in faculty member manages."""
     return render_template("bank/index.html", sets=bank.sets_owned_by(current_user))
+
+
+def get_followed_cohort(cohort_id: int) -> Cohort:
+    """Load a cohort the signed-in user follows: 404 if there is none, 403 if not theirs."""
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        abort(404)
+    if not progress.can_follow_cohort(current_user, cohort):
+        abort(403)
+    return cohort
+
+
+@bp.get("/cohorts")
+@role_required(*FACULTY)
+def cohorts() -> ResponseReturnValue:
+    """List the cohorts studying the signed-in faculty member's sets, with recent figures."""
+    return render_template(
+        "bank/cohorts.html",
+        summaries=progress.followed_cohorts(current_user, clock.now()),
+        min_group_size=progress.MIN_GROUP_SIZE,
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+@role_required(*FACULTY)
+def cohort(cohort_id: int) -> ResponseReturnValue:
+    """Show how a cohort is doing, week by week and set by set, in aggregate."""
+    followed = get_followed_cohort(cohort_id)
+    return render_template(
+        "bank/cohort.html",
+        report=progress.cohort_progress(followed, current_user, clock.now()),
+        min_group_size=progress.MIN_GROUP_SIZE,
+        most_of_a_set=progress.MOST_OF_A_SET,
+        duration=describe_duration,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -101,6 +101,8 @@ PROTECTED = [
         FACULTY,
     ),
     ("GET", "/sets/<int:set_id>/export.<any(json, csv):fmt>", "/sets/1/export.json", FACULTY),
+    ("GET", "/sets/cohorts", "/sets/cohorts", FACULTY),
+    ("GET", "/sets/cohorts/<int:cohort_id>", "/sets/cohorts/1", FACULTY),
     ("GET", "/sets/import/template.csv", "/sets/import/template.csv", FACULTY),
     ("GET", "/sets/import", "/sets/import", FACULTY),
     ("POST", "/sets/import", "/sets/import", FACULTY),
