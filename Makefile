@@ -53,8 +53,11 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The study benchmark generates a 1.3 GB SQLite database in /tmp that the next one reuses.
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/import/run.py
+	$(BIN)/python bench/study/run.py
+	$(BIN)/python bench/gamification/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
