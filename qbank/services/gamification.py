@@ -387,26 +387,34 @@ def _goal_histories() -> dict[int, rules.GoalHistory]:
     }
 
 
-def change_daily_goal(user: User, goal: rules.Goal, today: date) -> bool:
-    """Choose a new daily goal from the next study day; return whether it changed.
+def change_daily_goal(user: User, goal: rules.Goal, today: date) -> date | None:
+    """Choose a new daily goal; return the study day it starts (None: nothing changed).
 
-    Today keeps the goal it started with: the first change today records it.
+    A day is judged by the goal it began with: once the student has answered today, the
+    new goal starts tomorrow; before their first answer, it starts today.
     """
     if rules.Goal(user.daily_goal, user.daily_goal_answers) == goal:
-        return False
+        return None
     tomorrow = today + timedelta(days=1)
-    if db.session.get(PastDailyGoal, (user.id, tomorrow)) is None:
+    answered_today = db.session.scalar(
+        sa.select(DailyActivity.reviews).where(
+            DailyActivity.user_id == user.id, DailyActivity.day == today
+        )
+    )
+    kept_until_tomorrow = db.session.get(PastDailyGoal, (user.id, tomorrow)) is not None
+    starts = tomorrow if answered_today or kept_until_tomorrow else today
+    if db.session.get(PastDailyGoal, (user.id, starts)) is None:
         db.session.add(
             PastDailyGoal(
                 user_id=user.id,
-                until_day=tomorrow,
+                until_day=starts,
                 goal=user.daily_goal,
                 answers=user.daily_goal_answers,
             )
         )
     user.daily_goal, user.daily_goal_answers = goal.kind, goal.target
     db.session.flush()
-    return True
+    return starts
 
 
 def replay(answers: Iterable[Answer], goals: rules.GoalHistory, sets: SetCatalog) -> Projection:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from qbank.domain.days import is_known_timezone, study_day
 from qbank.domain.gamification import Goal
@@ -23,8 +23,8 @@ class StudySettings:
     daily_goal: Goal
 
 
-def update_study_settings(user: User, settings: StudySettings, now: datetime) -> bool:
-    """Store the student's choices; return whether the daily goal changed (from tomorrow).
+def update_study_settings(user: User, settings: StudySettings, now: datetime) -> date | None:
+    """Store the student's choices; return the day a new daily goal starts, if it changed.
 
     The database checks the ranges too.
     """
@@ -32,7 +32,7 @@ def update_study_settings(user: User, settings: StudySettings, now: datetime) ->
         raise ValueError(f"unknown time zone {settings.timezone!r}")
     # Today as the student knew it when they chose: a new zone must not move the change.
     today = study_day(now, user.timezone, user.rollover_hour)
-    goal_changed = change_daily_goal(user, settings.daily_goal, today)
+    goal_starts = change_daily_goal(user, settings.daily_goal, today)
     user.timezone = settings.timezone
     user.timezone_confirmed = True
     user.rollover_hour = settings.rollover_hour
@@ -41,4 +41,4 @@ def update_study_settings(user: User, settings: StudySettings, now: datetime) ->
     user.max_reviews_per_day = settings.max_reviews_per_day
     user.confirm_rating = settings.confirm_rating
     db.session.flush()
-    return goal_changed
+    return goal_starts

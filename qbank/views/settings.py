@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from qbank import clock
 from qbank.domain import charts
-from qbank.domain.days import is_known_timezone, timezone_choices
+from qbank.domain.days import is_known_timezone, study_day, timezone_choices
 from qbank.domain.gamification import Goal
 from qbank.extensions import db
 from qbank.models import DailyGoal
@@ -55,8 +55,8 @@ class StudySettingsForm(FlaskForm):
             SelectChoice(DailyGoal.ALL_DUE.value, "Clear every card due today"),
             SelectChoice(DailyGoal.ANSWERS.value, "Answer a number of cards"),
         ],
-        description="Each day you meet it adds one to your streak. A change applies "
-        "from tomorrow; today keeps the goal it started with.",
+        description="Each day you meet it adds one to your streak. Once you have answered "
+        "today, a change starts tomorrow: a day keeps the goal it began with.",
     )
     daily_goal_answers = IntegerField(
         "Cards a day, for the number goal",
@@ -91,7 +91,9 @@ def study_settings() -> ResponseReturnValue:
     form = StudySettingsForm(obj=current_user)
     form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
-        goal_changed = update_study_settings(
+        now = clock.now()
+        today = study_day(now, current_user.timezone, current_user.rollover_hour)
+        goal_starts = update_study_settings(
             current_user,
             StudySettings(
                 timezone=form.timezone.data,
@@ -102,12 +104,14 @@ def study_settings() -> ResponseReturnValue:
                 confirm_rating=form.confirm_rating.data,
                 daily_goal=Goal(form.daily_goal.data, form.daily_goal_answers.data),
             ),
-            clock.now(),
+            now,
         )
         db.session.commit()
         flash("Settings saved. They apply from your next card.", "success")
-        if goal_changed:
-            flash("Your new daily goal starts tomorrow; today keeps the one it began with.", "info")
+        if goal_starts is not None and goal_starts > today:
+            flash("Your new daily goal starts tomorrow: today keeps the one it began with.", "info")
+        elif goal_starts is not None:
+            flash("Your new daily goal counts from today.", "info")
         return redirect(url_for("settings.study_settings"))
     return _page(form)
 

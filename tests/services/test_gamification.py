@@ -157,16 +157,26 @@ def test_a_new_daily_goal_starts_tomorrow_and_past_days_keep_theirs(studying, cl
     ]
 
 
-def test_changing_the_goal_twice_in_a_day_keeps_the_goal_today_began_with(studying, clock):
+def test_before_the_first_answer_a_new_goal_counts_today_and_after_it_tomorrow(studying, clock):
     student = studying(timezone="UTC", daily_goal="answers", daily_goal_answers=1)
-    noon = datetime(2026, 6, 1, 12, tzinfo=UTC)
-    assert gamification.change_daily_goal(student, Goal("answers", 5), noon.date())
-    assert gamification.change_daily_goal(student, Goal("all_due", 5), noon.date())
-    assert not gamification.change_daily_goal(student, Goal("all_due", 5), noon.date())
+    june_1 = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    today, tomorrow = june_1.date(), june_1.date() + timedelta(days=1)
+    assert gamification.change_daily_goal(student, Goal("answers", 5), today) == today
+    assert gamification.change_daily_goal(student, Goal("answers", 2), today) == today
+    assert gamification.change_daily_goal(student, Goal("answers", 2), today) is None
+    db.session.commit()
+    answer_some(student, june_1, n=2)
+    assert stats(student).current_streak == 1  # judged by 2, the goal chosen before answering
+    assert gamification.change_daily_goal(student, Goal("all_due", 2), today) == tomorrow
+    assert gamification.change_daily_goal(student, Goal("answers", 9), today) == tomorrow
     db.session.commit()
     history = gamification.goal_history(student.id)
-    assert history.on(noon.date()) == Goal("answers", 1)
-    assert history.on(noon.date() + timedelta(days=1)) == Goal("all_due", 5)
+    assert history.on(today - timedelta(days=1)) == Goal("answers", 1)
+    assert history.on(today) == Goal("answers", 2)
+    assert history.on(tomorrow) == Goal("answers", 9)
+    gamification.rebuild_user(student, june_1)
+    db.session.commit()
+    assert stats(student).current_streak == 1
 
 
 def test_clearing_every_due_card_meets_the_all_due_goal(studying, clock):

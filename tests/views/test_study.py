@@ -222,7 +222,7 @@ def test_settings_are_saved_and_checked(client, auth, student):
     ) == ("Asia/Tokyo", 5, 0.85, True)
 
 
-def test_a_student_chooses_a_daily_goal_that_starts_tomorrow(client, auth, student):
+def test_a_student_chooses_a_daily_goal(client, auth, student):
     settings = {
         "timezone": "Europe/Berlin",
         "rollover_hour": "4",
@@ -236,7 +236,7 @@ def test_a_student_chooses_a_daily_goal_that_starts_tomorrow(client, auth, stude
         "/settings/", {**settings, "daily_goal": "answers", "daily_goal_answers": "30"}
     )
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Your new daily goal starts tomorrow" in page
+    assert "Your new daily goal counts from today." in page  # nothing answered yet today
     assert '<option selected value="answers">' in page and 'value="30"' in page
     db.session.refresh(student)
     assert (student.daily_goal, student.daily_goal_answers) == ("answers", 30)
