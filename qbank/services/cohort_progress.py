@@ -3,7 +3,9 @@
 Everything here reads projections (daily activity, running totals, card states) and
 current memberships, never the review log, and no figure names or singles out a
 student. A cohort smaller than ``MIN_GROUP_SIZE`` gets no figures at all: with so few
-members one student's work could be read off them.
+members one student's work could be read off them. For the same reason a period in
+which fewer than ``MIN_GROUP_SIZE`` members studied shows how many did, but not their
+answers, accuracy or medians.
 """
 
 from __future__ import annotations
@@ -47,8 +49,19 @@ class Activity:
     correct: int
 
     @property
+    def hidden(self) -> bool:
+        """Too few members studied for their figures to be shown."""
+        return 0 < self.active < MIN_GROUP_SIZE
+
+    @property
+    def shown_answers(self) -> int | None:
+        return None if self.hidden else self.answers
+
+    @property
     def accuracy(self) -> float | None:
-        return self.correct / self.answers if self.answers else None
+        if self.hidden or not self.answers:
+            return None
+        return self.correct / self.answers
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,8 @@ class Week:
     start: date
     days: int  # days counted: fewer than 7 in the current week
     activity: Activity
-    median_answers: float | None  # per member who answered that week
+    # Per member who answered that week; None when fewer than MIN_GROUP_SIZE did.
+    median_answers: float | None
     median_time_ms: float | None
     # Of all member-days in the week, the share on which the member met their daily goal.
     goal_met_share: float | None
@@ -346,6 +360,8 @@ def _weeks(cohort: Cohort, members: int, today: date) -> list[Week]:
     for i, start in enumerate(starts):
         mine = [row for row in rows if row[0] == i]
         active = [row for row in mine if row[1] > 0]
+        # A median of so few would single a student out.
+        measured = active if len(active) >= MIN_GROUP_SIZE else []
         days = min(7, (today - start).days + 1)
         weeks.append(
             Week(
@@ -356,8 +372,8 @@ def _weeks(cohort: Cohort, members: int, today: date) -> list[Week]:
                     answers=sum(row[1] for row in mine),
                     correct=sum(row[2] for row in mine),
                 ),
-                median_answers=_median([row[1] for row in active]),
-                median_time_ms=_median([row[3] for row in active]),
+                median_answers=_median([row[1] for row in measured]),
+                median_time_ms=_median([row[3] for row in measured]),
                 goal_met_share=sum(row[4] for row in mine) / (members * days),
             )
         )

@@ -127,22 +127,41 @@ def summary_of(user: User, cohort: Cohort, now: datetime) -> progress.CohortSumm
 def test_recent_figures_add_up_the_members_last_7_and_30_days(
     faculty, make_set, make_cohort, clock
 ):
-    cohort, (a, b, c, d, e) = make_cohort(sets=(make_set(),))
+    cohort, (a, b, c, d, e, f, g) = make_cohort(members=7, sets=(make_set(),))
     studied(a, TODAY, 10, 8)
     studied(a, TODAY - timedelta(days=6), 10, 6)  # the 7th day back: still in the week
-    studied(b, TODAY - timedelta(days=7), 20, 10)  # a day too old for the week
-    studied(c, TODAY - timedelta(days=29), 40, 40)  # the 30th day back
-    studied(d, TODAY - timedelta(days=30), 50, 50)  # too old for either
+    for student in (b, c, d, e):
+        studied(student, TODAY - timedelta(days=1), 10, 5)
+    studied(f, TODAY - timedelta(days=7), 20, 10)  # a day too old for the week
+    studied(g, TODAY - timedelta(days=29), 40, 40)  # the 30th day back
+    studied(g, TODAY - timedelta(days=30), 50, 50)  # too old for either
     db.session.commit()
 
     line = summary_of(faculty, cohort, clock.now())
 
-    assert line.members == 5
+    assert line.members == 7
     assert line.sets == 1
-    assert (line.last_7_days.active, line.last_7_days.answers) == (1, 20)
-    assert line.last_7_days.accuracy == pytest.approx(14 / 20)
-    assert (line.last_30_days.active, line.last_30_days.answers) == (3, 80)
-    assert line.last_30_days.accuracy == pytest.approx(64 / 80)
+    assert (line.last_7_days.active, line.last_7_days.answers) == (5, 60)
+    assert line.last_7_days.accuracy == pytest.approx(34 / 60)
+    assert (line.last_30_days.active, line.last_30_days.answers) == (7, 120)
+    assert line.last_30_days.accuracy == pytest.approx(84 / 120)
+
+
+def test_a_period_with_fewer_than_five_studying_shows_only_how_many(
+    faculty, make_set, make_cohort, clock
+):
+    cohort, members = make_cohort(members=8, sets=(make_set(),))
+    for student in members[: MIN_GROUP_SIZE - 1]:
+        studied(student, TODAY, 10, 9)
+    db.session.commit()
+
+    week = summary_of(faculty, cohort, clock.now()).last_7_days
+
+    assert week.active == MIN_GROUP_SIZE - 1 and week.hidden
+    assert week.shown_answers is None and week.accuracy is None
+    this_week = progress.cohort_progress(cohort, faculty, clock.now()).weeks[0]
+    assert this_week.activity.hidden
+    assert this_week.median_answers is None and this_week.median_time_ms is None
 
 
 def test_a_quiet_week_has_no_accuracy(faculty, make_set, make_cohort, clock):
@@ -213,7 +232,7 @@ def test_only_current_members_count(faculty, make_set, make_cohort, create_user,
 
     assert line.members == MIN_GROUP_SIZE
     assert (line.last_7_days.active, line.last_7_days.answers) == (1, 4)
-    assert line.last_7_days.accuracy == 1.0
+    assert line.last_7_days.hidden  # one member studied: counted, not shown
     assert report.weeks[0].activity.answers == 4
 
 
@@ -291,6 +310,8 @@ def test_weeks_count_active_members_answers_accuracy_and_medians(
     studied(a, date(2026, 3, 4), 10, 10, time_ms=60_000)
     studied(b, date(2026, 3, 3), 4, 2, time_ms=30_000)
     studied(c, this_monday, 30, 30, time_ms=600_000)
+    studied(d, date(2026, 3, 3), 6, 6, time_ms=90_000)
+    studied(e, date(2026, 3, 3), 12, 6, time_ms=240_000)
     studied(a, last_monday, 8, 4)
     studied(b, date(2026, 3, 1), 2, 1)  # Sunday: the week before
     studied(d, date(2026, 2, 22), 99, 99)  # Sunday two weeks back
@@ -300,12 +321,13 @@ def test_weeks_count_active_members_answers_accuracy_and_medians(
     this_week, last_week, before = report.weeks[:3]
 
     assert (this_week.start, this_week.days) == (this_monday, 3)
-    assert this_week.activity == progress.Activity(active=3, answers=54, correct=47)
-    assert this_week.median_answers == 20  # of 20, 4 and 30
+    assert this_week.activity == progress.Activity(active=5, answers=72, correct=59)
+    assert this_week.activity.accuracy == pytest.approx(59 / 72)
+    assert this_week.median_answers == 12  # of 20, 4, 30, 6 and 12
     assert this_week.median_time_ms == 120_000
     assert (last_week.start, last_week.days) == (last_monday, 7)
     assert last_week.activity == progress.Activity(active=2, answers=10, correct=5)
-    assert last_week.median_answers == 5  # of 8 and 2
+    assert last_week.median_answers is None  # two members: too few for a median
     assert before.activity.answers == 99
     assert report.weeks[-1].activity.active == 0
     assert report.weeks[-1].median_answers is None

@@ -137,3 +137,24 @@ def test_the_sets_page_links_to_cohort_progress(client, auth, owner):
     page = client.get("/sets/").get_data(as_text=True)
 
     assert 'href="/sets/cohorts">Cohort progress</a>' in page
+
+
+def test_a_week_with_too_few_studying_shows_only_their_number(
+    client, auth, owner, create_user, clock
+):
+    cohort = cohort_studying(owner, create_user, clock, members=MIN_GROUP_SIZE + 3)
+    quiet = db.session.scalars(
+        sa.select(Membership.user_id).where(Membership.cohort_id == cohort.id)
+    ).all()[: MIN_GROUP_SIZE - 1]
+    db.session.execute(sa.delete(DailyActivity).where(DailyActivity.user_id.not_in(quiet)))
+    db.session.commit()
+    auth.login(owner.email)
+
+    listing = client.get("/sets/cohorts").get_data(as_text=True)
+    detail = client.get(f"/sets/cohorts/{cohort.id}").get_data(as_text=True)
+
+    assert f'<td data-label="Active, last 7 days">{MIN_GROUP_SIZE - 1}</td>' in listing
+    assert '<td data-label="Answers, last 7 days"><span class="muted"' in listing
+    assert "too few</span>" in listing and "%" not in listing.split("<tbody>")[1]
+    assert '<td data-label="Accuracy"><span class="muted"' in detail
+    assert "only their number is shown" in detail
