@@ -74,8 +74,8 @@ class Answer:
     time_taken_ms: int
     state_before: dict[str, Any] | None
     due_left: int | None
-    question_id: int = 0
-    set_id: int = 0
+    question_id: int
+    set_id: int
 
     @classmethod
     def of(cls, log: ReviewLog, set_id: int) -> Answer:
