@@ -100,17 +100,21 @@ class Goal:
 
 @dataclass(frozen=True)
 class GoalHistory:
-    """A student's daily goals over time: a change applies from the next study day.
+    """A student's daily goals over time.
 
     ``past`` holds (first day it no longer held, goal), so every day is judged by the
-    goal it started with, by the answers as they come and by a rebuild alike.
+    goal it began with, by the answers as they come and by a rebuild alike.
     """
 
     current: Goal
     past: tuple[tuple[date, Goal], ...] = ()
 
+    def __post_init__(self) -> None:
+        # Sorted once here: a rebuild asks ``on`` for every answer in the log.
+        object.__setattr__(self, "past", tuple(sorted(self.past, key=lambda c: c[0])))
+
     def on(self, day: date) -> Goal:
-        for until, goal in sorted(self.past, key=lambda change: change[0]):
+        for until, goal in self.past:
             if day < until:
                 return goal
         return self.current

@@ -103,8 +103,9 @@ class User(UserMixin, db.Model):
 class PastDailyGoal(db.Model):
     """The daily goal a student had until a given study day, before they changed it.
 
-    A new goal applies from the next study day, so that today is judged by the goal it
-    started with and a rebuild from the log judges every past day as it was judged then.
+    Every day is judged by the goal it began with (a change made after the day's first
+    answer waits for the next day), so a rebuild from the log judges each past day as
+    it was judged then.
     """
 
     __tablename__ = "past_daily_goals"

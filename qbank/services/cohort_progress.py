@@ -15,11 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from qbank.domain import gamification as rules
+from qbank.domain.days import study_day
 from qbank.extensions import db
 from qbank.models import (
     CardState,
@@ -158,7 +158,7 @@ def can_follow_cohort(user: User, cohort: Cohort) -> bool:
 
 def cohort_today(cohort: Cohort, now: datetime) -> date:
     """Return the cohort's calendar day in its time zone, as its leaderboard counts days."""
-    return now.astimezone(ZoneInfo(cohort.timezone)).date()
+    return study_day(now, cohort.timezone, rollover_hour=0)
 
 
 def _by_zone(cohorts: list[Cohort], day_of: Callable[[Cohort], date]) -> sa.ColumnElement[date]:

@@ -36,7 +36,7 @@ class Dashboard:
     correct_today: int
     xp_today: int
     goal_met_today: bool
-    goal: rules.Goal  # today's goal (a change waits for tomorrow)
+    goal: rules.Goal  # the goal today is judged by
     xp: int
     level: rules.Level
     streak: int
@@ -93,7 +93,7 @@ def dashboard_for(user: User, now: datetime) -> Dashboard:
         correct_today=activity.correct if activity else 0,
         xp_today=activity.xp if activity else 0,
         goal_met_today=bool(activity and activity.goal_met),
-        goal=goal_history(user.id, since=today).on(today),
+        goal=goal_history(user, since=today).on(today),
         xp=xp,
         level=rules.level_for(xp),
         streak=rules.alive(streak, today),

@@ -315,7 +315,9 @@ def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
     p = _load(user, since=log.day - timedelta(days=WEEK))
     set_id = db.session.get(Question, log.question_id).set_id  # loaded already by the answer
     sets = SetCatalog([])
-    if log.state_before is None and FINISHED not in p.badges:
+    # Only a first answer can finish a set, and only when no live question is left
+    # unanswered: one count decides the usual case; the fold then checks it exactly.
+    if log.state_before is None and FINISHED not in p.badges and not _unanswered(user, set_id):
         sets = SetCatalog.load([set_id])
         p.answered[set_id] = set(
             db.session.scalars(
@@ -329,9 +331,23 @@ def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
                 .distinct()
             )
         )
-    fold_answer(p, Answer.of(log, set_id), goal_history(user.id, since=log.day), sets)
+    fold_answer(p, Answer.of(log, set_id), goal_history(user, since=log.day), sets)
     _save(user, p, now)
     return p.new_badges
+
+
+def _unanswered(user: User, set_id: int) -> int:
+    """Count the set's live questions the student has no standing answer to."""
+    answered = sa.select(ReviewLog.id).where(
+        ReviewLog.user_id == user.id,
+        ReviewLog.question_id == Question.id,
+        ReviewLog.undone_at.is_(None),
+    )
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Question)
+        .where(Question.set_id == set_id, Question.retired_at.is_(None), ~answered.exists())
+    )
 
 
 def _answers(user_id: int) -> Iterator[Answer]:
@@ -355,18 +371,15 @@ def _answers(user_id: int) -> Iterator[Answer]:
         yield Answer(*row)
 
 
-def goal_history(user_id: int, since: date | None = None) -> rules.GoalHistory:
+def goal_history(user: User, since: date | None = None) -> rules.GoalHistory:
     """The student's daily goals; only changes that can matter from ``since`` on."""
-    kind, target = db.session.execute(
-        sa.select(User.daily_goal, User.daily_goal_answers).where(User.id == user_id)
-    ).one()
     past = sa.select(PastDailyGoal.until_day, PastDailyGoal.goal, PastDailyGoal.answers).where(
-        PastDailyGoal.user_id == user_id
+        PastDailyGoal.user_id == user.id
     )
     if since is not None:
         past = past.where(PastDailyGoal.until_day > since)
     return rules.GoalHistory(
-        rules.Goal(kind, target),
+        rules.Goal(user.daily_goal, user.daily_goal_answers),
         tuple((until, rules.Goal(k, n)) for until, k, n in db.session.execute(past)),
     )
 
@@ -438,7 +451,7 @@ def rebuild_user(user: User, now: datetime) -> Projection:
             .distinct()
         ).all()
     )
-    p = replay(_answers(user.id), goal_history(user.id), sets)
+    p = replay(_answers(user.id), goal_history(user), sets)
     _insert_fresh(user.id, p, now)
     db.session.expire_all()  # rows loaded before the delete are stale
     return p

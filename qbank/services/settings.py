@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from qbank.domain.days import is_known_timezone, study_day
 from qbank.domain.gamification import Goal
 from qbank.extensions import db
 from qbank.models import User
 from qbank.services.gamification import change_daily_goal
+
+
+class GoalStart(enum.StrEnum):
+    """When a newly chosen daily goal starts counting."""
+
+    TODAY = "today"  # nothing answered yet today
+    TOMORROW = "tomorrow"  # today keeps the goal it began with
 
 
 @dataclass(frozen=True)
@@ -23,8 +31,8 @@ class StudySettings:
     daily_goal: Goal
 
 
-def update_study_settings(user: User, settings: StudySettings, now: datetime) -> date | None:
-    """Store the student's choices; return the day a new daily goal starts, if it changed.
+def update_study_settings(user: User, settings: StudySettings, now: datetime) -> GoalStart | None:
+    """Store the student's choices; return when a new daily goal starts, if it changed.
 
     The database checks the ranges too.
     """
@@ -32,7 +40,7 @@ def update_study_settings(user: User, settings: StudySettings, now: datetime) ->
         raise ValueError(f"unknown time zone {settings.timezone!r}")
     # Today as the student knew it when they chose: a new zone must not move the change.
     today = study_day(now, user.timezone, user.rollover_hour)
-    goal_starts = change_daily_goal(user, settings.daily_goal, today)
+    starts = change_daily_goal(user, settings.daily_goal, today)
     user.timezone = settings.timezone
     user.timezone_confirmed = True
     user.rollover_hour = settings.rollover_hour
@@ -41,4 +49,6 @@ def update_study_settings(user: User, settings: StudySettings, now: datetime) ->
     user.max_reviews_per_day = settings.max_reviews_per_day
     user.confirm_rating = settings.confirm_rating
     db.session.flush()
-    return goal_starts
+    if starts is None:
+        return None
+    return GoalStart.TODAY if starts == today else GoalStart.TOMORROW

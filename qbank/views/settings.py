@@ -11,12 +11,12 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from qbank import clock
 from qbank.domain import charts
-from qbank.domain.days import is_known_timezone, study_day, timezone_choices
+from qbank.domain.days import is_known_timezone, timezone_choices
 from qbank.domain.gamification import Goal
 from qbank.extensions import db
 from qbank.models import DailyGoal
 from qbank.services import fsrs_tuning
-from qbank.services.settings import StudySettings, update_study_settings
+from qbank.services.settings import GoalStart, StudySettings, update_study_settings
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -91,8 +91,6 @@ def study_settings() -> ResponseReturnValue:
     form = StudySettingsForm(obj=current_user)
     form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
-        now = clock.now()
-        today = study_day(now, current_user.timezone, current_user.rollover_hour)
         goal_starts = update_study_settings(
             current_user,
             StudySettings(
@@ -104,13 +102,13 @@ def study_settings() -> ResponseReturnValue:
                 confirm_rating=form.confirm_rating.data,
                 daily_goal=Goal(form.daily_goal.data, form.daily_goal_answers.data),
             ),
-            now,
+            clock.now(),
         )
         db.session.commit()
         flash("Settings saved. They apply from your next card.", "success")
-        if goal_starts is not None and goal_starts > today:
+        if goal_starts is GoalStart.TOMORROW:
             flash("Your new daily goal starts tomorrow: today keeps the one it began with.", "info")
-        elif goal_starts is not None:
+        elif goal_starts is GoalStart.TODAY:
             flash("Your new daily goal counts from today.", "info")
         return redirect(url_for("settings.study_settings"))
     return _page(form)

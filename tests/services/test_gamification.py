@@ -170,7 +170,7 @@ def test_before_the_first_answer_a_new_goal_counts_today_and_after_it_tomorrow(s
     assert gamification.change_daily_goal(student, Goal("all_due", 2), today) == tomorrow
     assert gamification.change_daily_goal(student, Goal("answers", 9), today) == tomorrow
     db.session.commit()
-    history = gamification.goal_history(student.id)
+    history = gamification.goal_history(student)
     assert history.on(today - timedelta(days=1)) == Goal("answers", 1)
     assert history.on(today) == Goal("answers", 2)
     assert history.on(tomorrow) == Goal("answers", 9)

@@ -1,10 +1,19 @@
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from qbank.extensions import db
-from qbank.models import CardState, QuestionKind, QuestionReport, ReviewLog, Role, Visibility
+from qbank.models import (
+    CardState,
+    DailyActivity,
+    QuestionKind,
+    QuestionReport,
+    ReviewLog,
+    Role,
+    Visibility,
+)
 from qbank.services import question_bank as bank
 from tests.bank_helpers import sba
 
@@ -244,6 +253,16 @@ def test_a_student_chooses_a_daily_goal(client, auth, student):
         "/settings/", {**settings, "daily_goal": "answers", "daily_goal_answers": "30"}
     )
     assert "new daily goal" not in client.get(again.headers["Location"]).get_data(as_text=True)
+    # Once the student has answered today, a change waits for tomorrow.
+    db.session.add(DailyActivity(user_id=student.id, day=date(2026, 3, 2), reviews=3))
+    db.session.commit()
+    later = auth.post(
+        "/settings/", {**settings, "daily_goal": "all_due", "daily_goal_answers": "30"}
+    )
+    page = client.get(later.headers["Location"]).get_data(as_text=True)
+    assert "Your new daily goal starts tomorrow: today keeps the one it began with." in page
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "answered today · goal 30" in dashboard  # today still judged by 30 answers
 
 
 def test_the_set_owner_sees_a_report_and_resolves_it(client, auth, student, open_set):
