@@ -49,13 +49,34 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     )
 
 
+def _buffered(app: Flask):
+    """Read each response whole and close it before werkzeug's server sends it.
+
+    When Chromium drops a connection (it abandons a cached script as it navigates), the
+    development server can fail in its clean-up before it closes the response, leaving a
+    static file open; under ``filterwarnings = error`` the garbage collector then fails
+    whichever test is running. Responses here are small, so buffering costs nothing.
+    """
+
+    def serve(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
     """Serve a fresh app on 127.0.0.1 in a background thread; yield its base URL."""
     app = live_app
     with app.app_context():
         db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
