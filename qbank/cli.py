@@ -18,7 +18,7 @@ from qbank.importers import formats
 from qbank.importers.drafts import ParseResult
 from qbank.models import QuestionSet, ReviewLog, Role
 from qbank.services import accounts, gamification, imports
-from qbank.services.seed import seed_demo
+from qbank.services.seed import HISTORY_DAYS, seed_demo
 
 
 def register_commands(app: Flask) -> None:
@@ -97,14 +97,31 @@ def reset_link(email: str) -> None:
     default=None,
     help="Where to write the demo logins (default: instance/demo-logins.txt).",
 )
-def seed(logins_file: Path | None) -> None:
-    """Load demo accounts, a demo cohort and the question sets in seeds/."""
-    report = seed_demo(PROJECT_ROOT / "seeds", clock.now(), current_app.extensions["qbank_media"])
+@click.option(
+    "--history-days",
+    type=click.IntRange(0, 60),
+    default=HISTORY_DAYS,
+    show_default=True,
+    help="Days of study the demo classmates have behind them on a fresh database.",
+)
+def seed(logins_file: Path | None, history_days: int) -> None:
+    """Load demo accounts, a demo cohort with classmates, and the question sets in seeds/."""
+    report = seed_demo(
+        PROJECT_ROOT / "seeds",
+        clock.now(),
+        current_app.extensions["qbank_media"],
+        history_days=history_days,
+    )
     db.session.commit()
     for title in report.sets_loaded:
         click.echo(f"Loaded set: {title}")
     if report.sets_present:
         click.echo(f"{len(report.sets_present)} demo set(s) already loaded.")
+    if report.classmates:
+        click.echo(
+            f"Added {report.classmates} demo classmates who gave "
+            f"{report.classmate_answers} answers over the past {history_days} days."
+        )
     if report.logins:
         path = logins_file or Path(current_app.instance_path) / "demo-logins.txt"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,22 @@
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from qbank.extensions import db
-from qbank.models import Cohort, Membership, Question, QuestionSet, User
+from qbank.models import (
+    Cohort,
+    Enrollment,
+    Membership,
+    Question,
+    QuestionSet,
+    ReviewLog,
+    User,
+    cohort_sets,
+)
+from qbank.services import gamification
 from qbank.services.accounts import find_user_by_email
+from qbank.services.seed import DEMO_CLASSMATES
+from tests.projection_helpers import snapshot
 
 
 def test_create_user_with_role(runner):
@@ -48,32 +62,84 @@ def test_reset_link_for_unknown_email_fails_clearly(runner):
 
 def test_seed_is_idempotent_and_keeps_passwords_out_of_the_output(runner, tmp_path):
     logins = tmp_path / "logins.txt"
-    first = runner.invoke(args=["seed", "--logins-file", str(logins)])
+    first = runner.invoke(args=["seed", "--logins-file", str(logins), "--history-days", "2"])
     assert first.exit_code == 0, first.output
     assert "Created 4 demo accounts" in first.output
+    assert "Added 5 demo classmates who gave" in first.output
     lines = logins.read_text().splitlines()
     assert len(lines) == 4
     password = lines[0].split()[-1]
     assert password not in first.output
-    counts = [
-        db.session.scalar(sa.select(sa.func.count()).select_from(t))
-        for t in (User, QuestionSet, Question, Cohort, Membership)
-    ]
-    assert counts[1] >= 1 and counts[2] >= 1 and counts[3:] == [1, 2]
+    tables = (User, QuestionSet, Question, Cohort, Membership, Enrollment, ReviewLog)
+    counts = [db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables]
+    assert counts[1] >= 1 and counts[2] >= 1 and counts[3:5] == [1, 7]
 
-    second = runner.invoke(args=["seed", "--logins-file", str(logins)])
+    second = runner.invoke(args=["seed", "--logins-file", str(logins), "--history-days", "2"])
     assert second.exit_code == 0, second.output
     assert "Demo accounts already exist." in second.output
-    assert [
-        db.session.scalar(sa.select(sa.func.count()).select_from(t))
-        for t in (User, QuestionSet, Question, Cohort, Membership)
-    ] == counts
+    assert "classmates" not in second.output
+    assert [db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables] == counts
     assert logins.read_text().splitlines() == lines
+
+
+def test_seed_assigns_a_set_to_the_demo_cohort(runner, tmp_path):
+    runner.invoke(args=["seed", "--logins-file", str(tmp_path / "l.txt"), "--history-days", "0"])
+    assigned = db.session.execute(
+        sa.select(QuestionSet.title, QuestionSet.visibility).join(
+            cohort_sets, cohort_sets.c.set_id == QuestionSet.id
+        )
+    ).all()
+    assert assigned == [("Cardiovascular vignettes", "cohorts")]
+    # Every member receives the assigned set; the demo student has every set.
+    members = db.session.scalar(sa.select(sa.func.count()).select_from(Membership))
+    enrolled = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Enrollment)
+        .join(QuestionSet, QuestionSet.id == Enrollment.set_id)
+        .where(QuestionSet.title == "Cardiovascular vignettes")
+    )
+    assert enrolled == members == 7
+    student = find_user_by_email("student@demo.qbank.test")
+    sets = db.session.scalar(sa.select(sa.func.count()).select_from(QuestionSet))
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(Enrollment.user_id == student.id))
+        == sets
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 0
+
+
+def test_demo_classmates_study_through_the_services(runner, auth, client, tmp_path, clock):
+    logins = tmp_path / "logins.txt"
+    runner.invoke(args=["seed", "--logins-file", str(logins), "--history-days", "3"])
+    classmates = db.session.scalars(
+        sa.select(User).where(User.email.in_([c.email for c in DEMO_CLASSMATES]))
+    ).all()
+    assert sorted(u.email for u in classmates) == sorted(c.email for c in DEMO_CLASSMATES)
+    now = clock.now()
+    began = now - timedelta(days=4)
+    for user in classmates:
+        logs = db.session.scalars(
+            sa.select(ReviewLog).where(ReviewLog.user_id == user.id).order_by(ReviewLog.id)
+        ).all()
+        assert logs, user.email
+        times = [log.reviewed_at for log in logs]
+        assert times == sorted(times) and began < times[0] and times[-1] < now
+        # The projections the answers built are the ones a rebuild from the log gives.
+        before = snapshot(user)
+        gamification.rebuild_user(user, now)
+        assert snapshot(user) == before
+    # The demo student, logging in, sees classmates ahead on the cohort's board.
+    _role, email, password = next(
+        line.split() for line in logins.read_text().splitlines() if line.startswith("student")
+    )
+    auth.login(email, password)
+    board = client.get("/cohorts/1").get_data(as_text=True)
+    assert "Amara Okafor" in board and "Sam Student" in board
 
 
 def test_demo_student_can_log_in_with_the_printed_password(runner, auth, client, tmp_path):
     logins = tmp_path / "logins.txt"
-    runner.invoke(args=["seed", "--logins-file", str(logins)])
+    runner.invoke(args=["seed", "--logins-file", str(logins), "--history-days", "0"])
     _role, email, password = next(
         line.split() for line in logins.read_text().splitlines() if line.startswith("student")
     )

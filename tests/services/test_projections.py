@@ -3,17 +3,17 @@
 import itertools
 
 import pytest
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qbank.domain.days import study_day
 from qbank.domain.gamification import Goal
 from qbank.extensions import db
-from qbank.models import Badge, DailyActivity, Role, User, UserStats, Visibility
+from qbank.models import Role, Visibility
 from qbank.services import enrollment, gamification, study
 from qbank.services import question_bank as bank
 from tests.bank_helpers import sba
+from tests.projection_helpers import snapshot
 
 SECRET = "projections"
 ZONES = ["UTC", "Pacific/Kiritimati", "America/Los_Angeles", "Europe/Berlin", "Asia/Kolkata"]
@@ -35,44 +35,6 @@ steps = st.lists(
     min_size=5,
     max_size=60,
 )
-
-
-def snapshot(user: User):
-    stats = db.session.get(UserStats, user.id)
-    days = db.session.scalars(
-        sa.select(DailyActivity).where(DailyActivity.user_id == user.id).order_by(DailyActivity.day)
-    ).all()
-    badges = db.session.execute(
-        sa.select(Badge.code, Badge.awarded_at).where(Badge.user_id == user.id).order_by(Badge.code)
-    ).all()
-    return (
-        stats
-        and (
-            stats.xp,
-            stats.reviews,
-            stats.correct,
-            stats.current_streak,
-            stats.longest_streak,
-            stats.streak_freezes,
-            stats.last_goal_day,
-        ),
-        [
-            (
-                d.day,
-                d.reviews,
-                d.correct,
-                d.xp,
-                d.time_ms,
-                d.goal_met,
-                d.due_cleared,
-                d.freeze_used,
-                d.first_reached_at,
-                d.last_scored_at,
-            )
-            for d in days
-        ],
-        badges,
-    )
 
 
 @settings(
