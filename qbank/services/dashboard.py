@@ -21,12 +21,16 @@ from qbank.models import (
     UserStats,
 )
 from qbank.services.gamification import goal_history
+from qbank.services.leaderboard import standings
 
 
 @dataclass(frozen=True)
 class CohortLine:
     cohort: Cohort
     role: str
+    shown: bool  # the student shows on the cohort's board
+    place: int | None  # their rank on it now, if they are ranked
+    ranked: int  # how many are ranked
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,16 @@ def dashboard_for(user: User, now: datetime) -> Dashboard:
         )
         if code in rules.BADGES
     ]
-    cohorts = [
-        CohortLine(cohort, role)
-        for cohort, role in db.session.execute(
-            sa.select(Cohort, Membership.role)
-            .join(Membership, Membership.cohort_id == Cohort.id)
-            .where(Membership.user_id == user.id)
-            .order_by(Cohort.name)
-        )
-    ]
+    cohorts = []
+    for cohort, role, shown in db.session.execute(
+        sa.select(Cohort, Membership.role, Membership.show_on_leaderboard)
+        .join(Membership, Membership.cohort_id == Cohort.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Cohort.name)
+    ):
+        places = standings(cohort, now).places if shown else []
+        mine = next((p.rank for p in places if p.entry.user_id == user.id), None)
+        cohorts.append(CohortLine(cohort, role, shown, mine, len(places)))
     sets = list(
         db.session.scalars(
             sa.select(QuestionSet)

@@ -187,3 +187,20 @@ def test_faculty_who_own_sets_must_hand_them_over_first(client, auth, create_use
     page = auth.post("/account/delete", {"password": PASSWORD}).get_data(as_text=True)
     assert "You own question sets." in page
     assert db.session.get(User, faculty.id) is not None
+
+
+def test_the_dashboard_gives_each_cohort_the_students_place(client, auth, cohort_with_members):
+    cohort, rep, ana, bo = cohort_with_members
+    auth.logout()
+    auth.login(ana.email)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert f'href="/cohorts/{cohort.id}">Class of 2029</a>' in page
+    assert "#2 of 3 by points" in page  # Bo 300, Ana 120, the rep 0
+
+    auth.post(f"/cohorts/{cohort.id}/shown", {"shown": "0"}, form_page=f"/cohorts/{cohort.id}")
+    assert "you hide from its board" in client.get("/dashboard").get_data(as_text=True)
+
+    auth.post(f"/cohorts/{cohort.id}/shown", {"shown": "1"}, form_page=f"/cohorts/{cohort.id}")
+    cohort.board_metric, cohort.accuracy_min_answers = "accuracy", 50
+    db.session.commit()
+    assert "not ranked yet" in client.get("/dashboard").get_data(as_text=True)
