@@ -75,6 +75,8 @@ class ReviewLog(db.Model):
         sa.Index("ix_review_logs_user_time", "user_id", "reviewed_at"),
         # A card's latest review, read for its one-time token on every card shown.
         sa.Index("ix_review_logs_user_question", "user_id", "question_id", "id"),
+        # A version's answers: its item statistics, and whether an edit needs a new version.
+        sa.Index("ix_review_logs_question_version", "question_version_id"),
         sa.CheckConstraint("rating BETWEEN 1 AND 4", name="rating_range"),
         sa.CheckConstraint("time_taken_ms >= 0", name="time_taken_positive"),
         sa.CheckConstraint(enum_check("mode", ReviewMode), name="mode"),

@@ -21,6 +21,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from qbank import clock
+from qbank.domain import item_analysis
 from qbank.domain.charts import describe_duration
 from qbank.extensions import db
 from qbank.importers import formats, qbank_csv, qbank_json
@@ -35,7 +36,7 @@ from qbank.models import (
     cohort_sets,
 )
 from qbank.services import cohort_progress as progress
-from qbank.services import exports, imports
+from qbank.services import exports, imports, item_stats
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaRefused, media_url, store_media
 from qbank.services.study import REPORT_REASONS
@@ -334,12 +335,35 @@ def show_question(set_id: int, question_id: int) -> ResponseReturnValue:
     """Preview a question exactly as students see it, answered."""
     question_set = get_set(set_id)
     question = get_question(question_set, question_id)
+    figures = next(
+        (f for f in item_stats.set_statistics(question_set) if f.question.id == question.id),
+        None,  # a retired question has none
+    )
     return render_template(
         "bank/question.html",
         question_set=question_set,
         question=question,
         version=bank.current_version(question),
+        figures=figures,
+        flag_text=item_analysis.FLAG_TEXT,
+        min_answers=item_analysis.MIN_ANSWERS,
         toggle=ToggleForm(),
+    )
+
+
+@bp.get("/<int:set_id>/statistics")
+@role_required(*FACULTY)
+def statistics(set_id: int) -> ResponseReturnValue:
+    """Each question's first answers: too hard, too easy, or possibly faulty."""
+    question_set = get_set(set_id)
+    figures = item_stats.set_statistics(question_set)
+    return render_template(
+        "bank/statistics.html",
+        question_set=question_set,
+        figures=figures,
+        flagged=[f for f in figures if f.flags],
+        flag_text=item_analysis.FLAG_TEXT,
+        min_answers=item_analysis.MIN_ANSWERS,
     )
 
 

@@ -70,6 +70,7 @@ PROTECTED = [
     ("POST", "/sets/new", "/sets/new", FACULTY),
     ("GET", "/sets/<int:set_id>", "/sets/1", FACULTY),
     ("GET", "/sets/<int:set_id>/settings", "/sets/1/settings", FACULTY),
+    ("GET", "/sets/<int:set_id>/statistics", "/sets/1/statistics", FACULTY),
     ("POST", "/sets/<int:set_id>/settings", "/sets/1/settings", FACULTY),
     ("POST", "/sets/<int:set_id>/publish", "/sets/1/publish", FACULTY),
     ("POST", "/sets/<int:set_id>/retire", "/sets/1/retire", FACULTY),
