@@ -356,11 +356,16 @@ def show_question(set_id: int, question_id: int) -> ResponseReturnValue:
 def statistics(set_id: int) -> ResponseReturnValue:
     """Each question's first answers: too hard, too easy, or possibly faulty."""
     question_set = get_set(set_id)
-    figures = item_stats.set_statistics(question_set)
+    figures = item_stats.set_statistics(question_set)  # the whole set: discrimination needs it
+    pages = max(1, -(-len(figures) // PAGE_SIZE))
+    page = min(max(1, request.args.get("page", 1, type=int)), pages)
     return render_template(
         "bank/statistics.html",
         question_set=question_set,
         figures=figures,
+        shown=figures[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        page=page,
+        pages=pages,
         flagged=[f for f in figures if f.flags],
         flag_text=item_analysis.FLAG_TEXT,
         min_answers=item_analysis.MIN_ANSWERS,

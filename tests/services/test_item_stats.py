@@ -111,3 +111,18 @@ def test_the_owner_sees_the_page_and_no_one_else_does(client, auth, answered_set
     auth.logout()
     auth.login(students[0].email)
     assert client.get(f"/sets/{question_set.id}/statistics").status_code == 403
+
+
+def test_the_table_pages_through_a_large_set(client, auth, create_user, clock):
+    owner = create_user(role=Role.FACULTY, email="owner@example.edu")
+    question_set = bank.create_set(owner, "Big", "", clock.now())
+    for n in range(55):
+        bank.save_question(question_set, sba(n, stem=f"Big item {n}"), owner, clock.now())
+    db.session.commit()
+    auth.login(owner.email)
+    first = client.get(f"/sets/{question_set.id}/statistics").get_data(as_text=True)
+    assert "Big item 49" in first and "Big item 50" not in first
+    assert "55 questions · page 1 of 2" in first
+    assert "no question is flagged yet (flags need 10 first answers)" in first
+    last = client.get(f"/sets/{question_set.id}/statistics?page=99").get_data(as_text=True)
+    assert "Big item 54" in last and "Big item 49" not in last and "page 2 of 2" in last
