@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 # Fewer first answers than this and the figures say more about chance than the question.
 MIN_ANSWERS = 10
@@ -45,8 +46,7 @@ FLAG_TEXT = {
 }
 
 
-@dataclass(frozen=True)
-class FirstAnswer:
+class FirstAnswer(NamedTuple):  # a tuple: a large set has tens of thousands of them
     user_id: int
     question_id: int
     correct: bool
