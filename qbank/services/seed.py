@@ -147,7 +147,7 @@ def seed_demo(
     db.session.flush()
 
     secret = secrets.token_hex(16)  # signs the classmates' one-time answer tokens
-    rng = random.Random(2028)  # the same story on every fresh install
+    rng = random.Random(2028)  # the same classmates and habits on every fresh install
     for classmate, user in classmates:
         report.classmate_answers += _study_since(
             user, classmate, began, history_days, now, rng, secret
