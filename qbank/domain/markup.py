@@ -8,6 +8,7 @@ frames, whatever the source.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import nh3
@@ -55,6 +56,13 @@ def render(text: str) -> str:
     """Render Markdown (with any HTML in it) to sanitized HTML."""
     if not text:
         return ""
+    return _render(text)
+
+
+# A question's stem, options, rationales and explanation are rendered on every card and
+# result page, for every student, and the HTML depends on the text alone.
+@functools.lru_cache(maxsize=4096)
+def _render(text: str) -> str:
     return _cleaner.clean(_markdown.render(text))
 
 

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -182,6 +183,24 @@ def today_for(user: User, now: datetime) -> Today:
 
 
 @dataclass(frozen=True)
+class QueueSize:
+    """Today's queue counted rather than listed: what a progress bar needs."""
+
+    today: Today
+    learning: int
+    reviews: int
+    new: int
+
+    @property
+    def remaining(self) -> int:
+        return self.learning + self.reviews + self.new
+
+    @property
+    def total(self) -> int:
+        return self.today.done + self.remaining
+
+
+@dataclass(frozen=True)
 class Queue:
     today: Today
     learning: list[CardState]  # learning/relearning steps due now
@@ -190,12 +209,16 @@ class Queue:
     later: datetime | None  # when the next card falls due if nothing is left now
 
     @property
+    def size(self) -> QueueSize:
+        return QueueSize(self.today, len(self.learning), len(self.reviews), len(self.new))
+
+    @property
     def remaining(self) -> int:
-        return len(self.learning) + len(self.reviews) + len(self.new)
+        return self.size.remaining
 
     @property
     def total(self) -> int:
-        return self.today.done + self.remaining
+        return self.size.total
 
 
 def queue_for(user: User, now: datetime) -> Queue:
@@ -223,6 +246,29 @@ def queue_for(user: User, now: datetime) -> Queue:
         waiting = cards.where(CardState.due > now).subquery()
         later = db.session.scalar(sa.select(sa.func.min(waiting.c.due)))
     return Queue(today, list(learning), due_reviews, new, later)
+
+
+def queue_size(user: User, now: datetime) -> QueueSize:
+    """What ``queue_for`` would hold, counted in the database: no rows loaded or sorted."""
+    today = today_for(user, now)
+
+    def count(statement: sa.Select[Any]) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+
+    cards = _card_states(user, now).with_only_columns(CardState.id)
+    learning = count(
+        cards.where(
+            CardState.state.in_((scheduling.LEARNING, scheduling.RELEARNING)),
+            CardState.due <= now,
+        )
+    )
+    reviews = min(
+        count(cards.where(CardState.state == scheduling.REVIEW, CardState.due < today.end)),
+        max(0, user.max_reviews_per_day - today.reviews_done),
+    )
+    new_left = max(0, user.new_cards_per_day - today.new_done)
+    new = count(_new_questions(user).order_by(None).limit(new_left)) if new_left else 0
+    return QueueSize(today, learning, reviews, new)
 
 
 def pick_next(queue: Queue) -> tuple[str, int] | None:

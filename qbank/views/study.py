@@ -61,7 +61,7 @@ def _render_card(
         card=card,
         reveal=reveal,
         error=error,
-        queue=queue,
+        size=queue.size,
         position=queue.today.done + 1,
         shown_at=int(now.timestamp() * 1000),
         describe=scheduling.describe_interval,
@@ -166,7 +166,7 @@ def _render_check(question_id: int, chosen: list[str], token: str, shown_at: int
         shown_at=shown_at,
         describe=scheduling.describe_interval,
         action=ActionForm(),
-        queue=study.queue_for(current_user, now),
+        size=study.queue_size(current_user, now),
     )
 
 
@@ -200,7 +200,7 @@ def result(review_id: int) -> ResponseReturnValue:
         intervals=intervals,
         describe=scheduling.describe_interval,
         action=ActionForm(),
-        queue=study.queue_for(current_user, clock.now()),
+        size=study.queue_size(current_user, clock.now()),
     )
 
 

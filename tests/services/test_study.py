@@ -276,3 +276,46 @@ def test_two_tabs_answering_at_once_record_one_review(app, student, make_set, cl
     assert sorted(map(str, outcomes)) in (["False", "True"], ["True", "stale"])
     db.session.commit()  # leave this test's own snapshot to see what the tabs wrote
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 1
+
+
+def test_the_counted_queue_matches_the_listed_one(student, make_set, clock):
+    """queue_size counts in SQL what queue_for lists: through new, learning, review,
+    the daily caps, suspension, burying and leaving a set."""
+
+    def same():
+        now = clock.now()
+        listed, counted = study.queue_for(student, now).size, study.queue_size(student, now)
+        assert counted == listed
+        return counted
+
+    first, second = make_set(8, title="First"), make_set(4, title="Second")
+    student.new_cards_per_day, student.max_reviews_per_day = 6, 3
+    enrollment.enroll(student, first, clock.now())
+    enrollment.enroll(student, second, clock.now())
+    db.session.commit()
+    assert same().new == 6
+    answered = []
+    for n in range(6):  # every new card of the day; some wrong, so some in learning
+        qid = next_question(student, clock.now())
+        answer(student, qid, clock.now(), chosen=("A",) if n % 2 else ("B",))
+        answered.append(qid)
+        same()
+    clock.advance(minutes=30)
+    assert same().learning > 0 and same().new == 0
+    for _ in range(20):  # through the learning steps, right every time
+        qid = next_question(student, clock.now())
+        if qid is None:
+            break
+        answer(student, qid, clock.now())
+        clock.advance(minutes=30)
+        same()
+    clock.advance(days=30)  # a later day: every card a due review, capped at 3
+    size = same()
+    assert size.learning == 0 and size.reviews == 3 and size.new == 6
+    study.set_suspended(student, answered[0], True, clock.now())
+    study.bury(student, answered[1], clock.now())
+    db.session.commit()
+    same()
+    enrollment.unenroll(student, second, clock.now())
+    db.session.commit()
+    assert same().new == 2  # only the first set's two unseen questions are left
