@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from qbank import clock
 from qbank.domain import gamification as rules
+from qbank.domain.scheduling import describe_interval
 from qbank.services.dashboard import dashboard_for
 from qbank.services.study import queue_for
 
@@ -34,8 +37,14 @@ def points() -> ResponseReturnValue:
 def dashboard() -> ResponseReturnValue:
     """Show today's study summary, cohorts and sets."""
     now = clock.now()
+    queue = queue_for(current_user, now)
+    zone = ZoneInfo(current_user.timezone)
     return render_template(
         "main/dashboard.html",
         board=dashboard_for(current_user, now),
-        queue=queue_for(current_user, now),
+        queue=queue,
+        # When the next card falls due, on the student's clock, and how long until then.
+        next_review=queue.later.astimezone(zone) if queue.later else None,
+        next_review_in=describe_interval(queue.later - now) if queue.later else None,
+        local_today=now.astimezone(zone).date(),
     )

@@ -143,6 +143,24 @@ def test_the_end_of_the_day_says_when_the_next_review_is(client, auth, student, 
     assert "All done for today" in page and "Next review in <strong>10 min</strong>" in page
 
 
+def test_the_dashboard_gives_the_next_review_on_the_students_clock(
+    client, auth, student, open_set, clock
+):
+    student.timezone = "Asia/Kolkata"  # UTC+5:30
+    db.session.commit()
+    enroll(auth, open_set(1))
+    form = card_form(client.get("/study/").get_data(as_text=True))
+    client.post("/study/answer", data={**form, "chosen": "A"})
+    page = client.get("/dashboard").get_data(as_text=True)
+    # Answered at 12:00 UTC; the learning step falls due 10 minutes later, 17:40 in Kolkata.
+    assert "All done for today. Next review at 17:40 (in 10 min)." in page
+    clock.advance(hours=6, minutes=5)  # 23:35 in Kolkata: the step is due now
+    form = card_form(client.get("/study/").get_data(as_text=True))
+    client.post("/study/answer", data={**form, "chosen": "A"})  # graduates: due in days
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert re.search(r"Next review on \d+ Mar at \d\d:\d\d \(in \d+ d\)\.", page), page
+
+
 def test_nothing_to_study_points_to_the_library(client, student):
     page = client.get("/study/").get_data(as_text=True)
     assert "Nothing to study right now" in page and "Find sets" in page
