@@ -20,10 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "study"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 from generate import DEFAULT_SCHEMA, DEFAULT_SQLITE, bench_app, prepare_database  # noqa: E402
 from run import login  # noqa: E402
+from timing import percentile, time_get  # noqa: E402
 
 from qbank.extensions import db  # noqa: E402
 from qbank.models import Cohort, Membership, ReviewLog, Role, User  # noqa: E402
@@ -59,11 +61,6 @@ def make_cohort(members: int) -> tuple[int, str]:
         )
         db.session.commit()
     return cohort.id, students[0].email
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -102,14 +99,7 @@ def main() -> None:
                 sa.update(Cohort).where(Cohort.id == cohort_id).values(board_window=window)
             )
             db.session.commit()
-            for _ in range(5):  # warm up
-                client.get(f"/cohorts/{cohort_id}")
-            timings = []
-            for _ in range(args.requests):
-                started = time.perf_counter()
-                response = client.get(f"/cohorts/{cohort_id}")
-                timings.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200, response.status_code
+            timings = time_get(client, f"/cohorts/{cohort_id}", args.requests)
             print(
                 f"board {window:9} p50 {statistics.median(timings):6.1f} ms  "
                 f"p95 {percentile(timings, 0.95):6.1f} ms  (target p50 <= 20 ms)"

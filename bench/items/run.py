@@ -20,19 +20,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "study"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
 from generate import DEFAULT_SCHEMA, DEFAULT_SQLITE, bench_app, prepare_database  # noqa: E402
 from run import login  # noqa: E402
+from timing import percentile, time_get  # noqa: E402
 
 from qbank.extensions import db  # noqa: E402
 from qbank.models import Question, QuestionSet, ReviewLog, User  # noqa: E402
 from qbank.services import item_stats  # noqa: E402
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -75,13 +72,7 @@ def main() -> None:
 
         client = app.test_client()
         login(client, owner.email)
-        client.get(f"/sets/{set_id}/statistics")  # warm up
-        timings = []
-        for _ in range(args.requests):
-            started = time.perf_counter()
-            response = client.get(f"/sets/{set_id}/statistics")
-            timings.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, response.status_code
+        timings = time_get(client, f"/sets/{set_id}/statistics", args.requests, warm_up=1)
         print(
             f"statistics page  p50 {statistics.median(timings):7.1f} ms  "
             f"p95 {percentile(timings, 0.95):7.1f} ms"
