@@ -23,7 +23,7 @@ from typing import NamedTuple
 MIN_ANSWERS = 10
 TOO_HARD = 0.30  # right first time below this share
 TOO_EASY = 0.90  # right first time above this share
-LOW_DISCRIMINATION = 0.0  # at or below: stronger students do no better on it
+LOW_DISCRIMINATION = 0.0  # below this, stronger students do worse on it than weaker ones
 
 
 class Flag(StrEnum):
@@ -34,8 +34,8 @@ class Flag(StrEnum):
 
 
 FLAG_TEXT = {
-    Flag.TOO_HARD: "Too hard: fewer than 30% right first time.",
-    Flag.TOO_EASY: "Too easy: more than 90% right first time.",
+    Flag.TOO_HARD: f"Too hard: fewer than {TOO_HARD:.0%} right first time.",
+    Flag.TOO_EASY: f"Too easy: more than {TOO_EASY:.0%} right first time.",
     Flag.NEGATIVE_DISCRIMINATION: (
         "Possibly faulty: students who do well on the rest of the set get it wrong more "
         "often. Check the key and the wording."

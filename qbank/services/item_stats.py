@@ -21,20 +21,14 @@ class QuestionStats:
     flags: list[items.Flag]
 
 
-def set_statistics(question_set: QuestionSet) -> list[QuestionStats]:
-    """Every live question of the set, in order, with its current version's figures.
+def _first_answers(question_set: QuestionSet) -> sa.Select[tuple[int, int, bool, list[str]]]:
+    """First answers to the current versions of the set's live questions.
 
     A first answer is a student's first review of the question (not undone, not a cram
     or preview), given to the version that is current now: an edit starts afresh, and
     the old version's answers stay with it.
     """
-    questions = db.session.scalars(
-        sa.select(Question)
-        .where(Question.set_id == question_set.id, Question.retired_at.is_(None))
-        .order_by(Question.position, Question.id)
-    ).all()
-    versions = current_versions(list(questions))
-    rows = db.session.execute(
+    return (
         sa.select(ReviewLog.user_id, ReviewLog.question_id, ReviewLog.correct, ReviewLog.chosen)
         .join(QuestionVersion, QuestionVersion.id == ReviewLog.question_version_id)
         .join(Question, Question.id == QuestionVersion.question_id)
@@ -47,10 +41,16 @@ def set_statistics(question_set: QuestionSet) -> list[QuestionStats]:
             ReviewLog.mode == ReviewMode.REVIEW.value,
         )
     )
+
+
+def _figures(
+    questions: list[Question], rows: sa.Result[tuple[int, int, bool, list[str]]]
+) -> list[QuestionStats]:
     analysed = items.analyse(
         items.FirstAnswer(user_id, question_id, correct, tuple(chosen or ()))
         for user_id, question_id, correct, chosen in rows
     )
+    versions = current_versions(questions)
     result = []
     for question in questions:
         version = versions[question.id]
@@ -58,3 +58,27 @@ def set_statistics(question_set: QuestionSet) -> list[QuestionStats]:
         keys = answers.correct_keys(version.options) if version.options else set()
         result.append(QuestionStats(question, version, stats, items.flags(stats, keys)))
     return result
+
+
+def set_statistics(question_set: QuestionSet) -> list[QuestionStats]:
+    """Every live question of the set, in order, with its current version's figures."""
+    questions = db.session.scalars(
+        sa.select(Question)
+        .where(Question.set_id == question_set.id, Question.retired_at.is_(None))
+        .order_by(Question.position, Question.id)
+    ).all()
+    return _figures(list(questions), db.session.execute(_first_answers(question_set)))
+
+
+def question_statistics(question: Question) -> QuestionStats | None:
+    """One live question's figures (None once retired).
+
+    Discrimination compares each student's answer with the rest of their answers in the
+    set, so only the answers of the students who answered this question are read.
+    """
+    if question.retired_at is not None:
+        return None
+    mine = _first_answers(question.question_set)
+    students = mine.where(ReviewLog.question_id == question.id).with_only_columns(ReviewLog.user_id)
+    rows = db.session.execute(mine.where(ReviewLog.user_id.in_(students)))
+    return _figures([question], rows)[0]

@@ -14,8 +14,8 @@ from qbank.domain import answers
 from qbank.domain.scheduling import AGAIN, GOOD
 from qbank.extensions import db
 from qbank.importers import qbank_json
-from qbank.models import Cohort, Enrollment, QuestionKind, QuestionSet, Role, User, Visibility
-from qbank.services import accounts, study
+from qbank.models import Cohort, QuestionKind, QuestionSet, Role, User, Visibility
+from qbank.services import accounts, enrollment, study
 from qbank.services.cohorts import add_member, create_cohort
 from qbank.services.imports import import_questions
 from qbank.services.media import MediaStore
@@ -139,10 +139,8 @@ def seed_demo(
                 began,
             )
         else:
-            db.session.add_all(
-                Enrollment(user_id=user.id, set_id=question_set.id, enrolled_at=began)
-                for user in [student, *(user for _, user in classmates)]
-            )
+            for user in [student, *(user for _, user in classmates)]:
+                enrollment.enroll(user, question_set, began)
         report.sets_loaded.append(question_set.title)
     db.session.flush()
 

@@ -221,25 +221,37 @@ class Queue:
         return self.size.total
 
 
+def _learning_due(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        CardState.state.in_((scheduling.LEARNING, scheduling.RELEARNING)), CardState.due <= now
+    )
+
+
+def _review_due(day_end: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(CardState.state == scheduling.REVIEW, CardState.due < day_end)
+
+
+def _reviews_left(user: User, today: Today) -> int:
+    return max(0, user.max_reviews_per_day - today.reviews_done)
+
+
+def _new_left(user: User, today: Today) -> int:
+    return max(0, user.new_cards_per_day - today.new_done)
+
+
 def queue_for(user: User, now: datetime) -> Queue:
     """Today's queue: learning steps due, due reviews, new cards; limits applied."""
     today = today_for(user, now)
     cards = _card_states(user, now)
     learning = db.session.scalars(
-        cards.where(
-            CardState.state.in_((scheduling.LEARNING, scheduling.RELEARNING)),
-            CardState.due <= now,
-        ).order_by(CardState.due, CardState.id)
+        cards.where(_learning_due(now)).order_by(CardState.due, CardState.id)
     ).all()
     prefs = preferences_of(user)
-    due_reviews = db.session.scalars(
-        cards.where(CardState.state == scheduling.REVIEW, CardState.due < today.end)
-    ).all()
     due_reviews = sorted(
-        due_reviews,
+        db.session.scalars(cards.where(_review_due(today.end))).all(),
         key=lambda s: (scheduling.retrievability(memory_of(s), now, prefs), s.id),
-    )[: max(0, user.max_reviews_per_day - today.reviews_done)]
-    new_left = max(0, user.new_cards_per_day - today.new_done)
+    )[: _reviews_left(user, today)]
+    new_left = _new_left(user, today)
     new = list(db.session.scalars(_new_questions(user).limit(new_left))) if new_left else []
     later = None
     if not (learning or due_reviews or new):
@@ -256,19 +268,13 @@ def queue_size(user: User, now: datetime) -> QueueSize:
         return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
 
     cards = _card_states(user, now).with_only_columns(CardState.id)
-    learning = count(
-        cards.where(
-            CardState.state.in_((scheduling.LEARNING, scheduling.RELEARNING)),
-            CardState.due <= now,
-        )
+    new_left = _new_left(user, today)
+    return QueueSize(
+        today,
+        learning=count(cards.where(_learning_due(now))),
+        reviews=min(count(cards.where(_review_due(today.end))), _reviews_left(user, today)),
+        new=count(_new_questions(user).order_by(None).limit(new_left)) if new_left else 0,
     )
-    reviews = min(
-        count(cards.where(CardState.state == scheduling.REVIEW, CardState.due < today.end)),
-        max(0, user.max_reviews_per_day - today.reviews_done),
-    )
-    new_left = max(0, user.new_cards_per_day - today.new_done)
-    new = count(_new_questions(user).order_by(None).limit(new_left)) if new_left else 0
-    return QueueSize(today, learning, reviews, new)
 
 
 def pick_next(queue: Queue) -> tuple[str, int] | None:
@@ -462,15 +468,7 @@ def due_count(user: User, now: datetime) -> int:
     """Cards due today that are still waiting: learning steps due now and due reviews."""
     day = study_day(now, user.timezone, user.rollover_hour)
     _, end = day_bounds(day, user.timezone, user.rollover_hour)
-    due = _card_states(user, now).where(
-        sa.or_(
-            sa.and_(
-                CardState.state.in_((scheduling.LEARNING, scheduling.RELEARNING)),
-                CardState.due <= now,
-            ),
-            sa.and_(CardState.state == scheduling.REVIEW, CardState.due < end),
-        )
-    )
+    due = _card_states(user, now).where(sa.or_(_learning_due(now), _review_due(end)))
     return db.session.scalar(sa.select(sa.func.count()).select_from(due.subquery()))
 
 

@@ -335,16 +335,12 @@ def show_question(set_id: int, question_id: int) -> ResponseReturnValue:
     """Preview a question exactly as students see it, answered."""
     question_set = get_set(set_id)
     question = get_question(question_set, question_id)
-    figures = next(
-        (f for f in item_stats.set_statistics(question_set) if f.question.id == question.id),
-        None,  # a retired question has none
-    )
     return render_template(
         "bank/question.html",
         question_set=question_set,
         question=question,
         version=bank.current_version(question),
-        figures=figures,
+        figures=item_stats.question_statistics(question),
         flag_text=item_analysis.FLAG_TEXT,
         min_answers=item_analysis.MIN_ANSWERS,
         toggle=ToggleForm(),

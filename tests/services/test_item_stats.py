@@ -63,6 +63,18 @@ def test_first_answers_give_difficulty_discrimination_and_flags(answered_set):
     assert faulty.flags == [Flag.NEGATIVE_DISCRIMINATION, Flag.DISTRACTOR_BEATS_KEY]
 
 
+def test_one_questions_figures_equal_those_of_the_whole_set(answered_set, create_user, clock):
+    _owner, question_set, questions, _students = answered_set
+    loner = create_user()  # answers one question only: no rest of the set to compare
+    enrollment.enroll(loner, question_set, clock.now())
+    answer(loner, questions[2].id, clock, "B")
+    figures = by_question(question_set)
+    for question in questions:
+        assert item_stats.question_statistics(question) == figures[question.id]
+    bank.retire_question(questions[0], True, clock.now())
+    assert item_stats.question_statistics(questions[0]) is None
+
+
 def test_only_first_answers_count(answered_set, create_user, clock):
     _owner, question_set, questions, students = answered_set
     # A second answer (a learning step) is a review, not a first answer.
