@@ -14,7 +14,7 @@ from qbank.domain import answers
 from qbank.domain.scheduling import AGAIN, GOOD
 from qbank.extensions import db
 from qbank.importers import qbank_json
-from qbank.models import Cohort, QuestionKind, QuestionSet, Role, User, Visibility
+from qbank.models import BoardWindow, Cohort, QuestionKind, QuestionSet, Role, User, Visibility
 from qbank.services import accounts, enrollment, study
 from qbank.services.cohorts import add_member, create_cohort
 from qbank.services.imports import import_questions
@@ -97,6 +97,9 @@ def seed_demo(
     classmates: list[tuple[Classmate, User]] = []
     if fresh:
         cohort = create_cohort(DEMO_COHORT, rep, DEMO_TIMEZONE, began)
+        # All time, not this week: the classmates' week of study would vanish from a
+        # weekly board on a Monday. The rep can change it under Manage.
+        cohort.board_window = BoardWindow.ALL_TIME.value
         add_member(cohort, student, began)
         for classmate in DEMO_CLASSMATES:
             if accounts.find_user_by_email(classmate.email) is None:
