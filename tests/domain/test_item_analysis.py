@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from qbank.domain.item_analysis import MIN_ANSWERS, FirstAnswer, Flag, ItemStats, analyse, flags
@@ -43,16 +45,21 @@ def test_discrimination_is_the_point_biserial_against_the_rest_of_the_set():
     assert flags(stats[1], {"A"}) == []
 
 
-def test_pearson_value_by_hand():
-    # Ten students: right on question 9 exactly when right on question 8.
-    answers = []
-    for user in range(10):
-        right = user < 4
-        answers += [first(user, 8, right, "A"), first(user, 9, right, "A")]
-    answers.append(first(99, 9, True, "A"))  # answered nothing else: no rest score
+def test_discrimination_by_hand_uses_the_rest_of_the_set_not_the_total():
+    # Ten students on three questions: every right/wrong combination, one more all
+    # right and one more all wrong. Against the rest of the set r = 1/sqrt(15) = 0.258;
+    # against the total score, which counts the question itself, it would be 0.683.
+    patterns = [*itertools.product([False, True], repeat=3), (True,) * 3, (False,) * 3]
+    answers = [
+        first(user, question, right, "A" if right else "B")
+        for user, pattern in enumerate(patterns)
+        for question, right in enumerate(pattern)
+    ]
+    answers.append(first(99, 0, True, "A"))  # answered nothing else: no rest to compare
     stats = analyse(answers)
-    assert stats[8].discrimination == pytest.approx(1.0)
-    assert stats[9].answers == 11 and stats[9].discrimination == pytest.approx(1.0)
+    for question in range(3):
+        assert stats[question].discrimination == pytest.approx(1 / 15**0.5)
+    assert stats[0].answers == 11 and stats[0].correct == 6
 
 
 def test_flags_need_enough_answers_and_name_the_problem():

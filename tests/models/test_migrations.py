@@ -54,6 +54,14 @@ def test_migrations_match_the_models(_schema, tmp_path):
             cleanup()
 
 
+KEPT_TABLES = ["users", "memberships", "cohorts", "question_sets", "questions", "enrollments"]
+
+
+def row_counts() -> dict[str, int]:
+    with db.engine.connect() as conn:
+        return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in KEPT_TABLES}
+
+
 def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
     # Rebuilding the users table (SQLite batch mode) must not trip or cascade its keys.
     app = create_app(
@@ -65,27 +73,37 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
         environ={},
     )
     with app.app_context():
-        upgrade(revision="0003")
-        seed_demo(
-            PROJECT_ROOT / "seeds",
-            datetime(2026, 11, 1, tzinfo=UTC),
-            app.extensions["qbank_media"],
-            history_days=0,  # answers need 0004's goal history; accounts and sets do not
-        )
-        db.session.commit()
-        tables = ["users", "memberships", "cohorts", "question_sets", "questions", "enrollments"]
+        try:
+            upgrade(revision="0003")
+            seed_demo(
+                PROJECT_ROOT / "seeds",
+                datetime(2026, 11, 1, tzinfo=UTC),
+                app.extensions["qbank_media"],
+                history_days=0,  # answers need 0004's goal history; accounts and sets do not
+            )
+            db.session.commit()
+            tables = [
+                "users",
+                "memberships",
+                "cohorts",
+                "question_sets",
+                "questions",
+                "enrollments",
+            ]
 
-        def counts():
+            def counts():
+                with db.engine.connect() as conn:
+                    return {
+                        t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
+                        for t in tables
+                    }
+
+            before = counts()
+            assert before["users"] >= 4 and before["memberships"] >= 7 and before["questions"] >= 80
+            upgrade()
+            assert row_counts() == before
             with db.engine.connect() as conn:
-                return {
-                    t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in tables
-                }
-
-        before = counts()
-        assert before["users"] >= 4 and before["memberships"] >= 7 and before["questions"] >= 80
-        upgrade()
-        assert counts() == before
-        with db.engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
-            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-        db.engine.dispose()
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        finally:
+            db.engine.dispose()

@@ -312,10 +312,13 @@ def test_the_counted_queue_matches_the_listed_one(student, make_set, clock):
     clock.advance(days=30)  # a later day: every card a due review, capped at 3
     size = same()
     assert size.learning == 0 and size.reviews == 3 and size.new == 6
+    student.max_reviews_per_day = 100
+    db.session.commit()
+    assert same().reviews == 6
     study.set_suspended(student, answered[0], True, clock.now())
     study.bury(student, answered[1], clock.now())
     db.session.commit()
-    same()
+    assert same().reviews == 4
     enrollment.unenroll(student, second, clock.now())
     db.session.commit()
     assert same().new == 2  # only the first set's two unseen questions are left
