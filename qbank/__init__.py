@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Flask
 from markupsafe import Markup
-from sqlalchemy import event
 
 from qbank.clock import SystemClock
 from qbank.config import check_config, load_config
+from qbank.database import init_engine
 from qbank.extensions import csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -72,37 +72,13 @@ def _init_extensions(app: Flask) -> None:
         app.config["QBANK_RATELIMIT_STORAGE_URL"], app.config["QBANK_LOGIN_FAILURE_LIMIT"]
     )
 
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _tune_sqlite)
-            event.listen(db.engine, "begin", _begin_sqlite)
+    init_engine(app)
 
     if app.config["QBANK_PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["QBANK_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-
-
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside the one writer; the busy timeout makes workers queue
-    # for the write lock instead of failing at once.
-    # The driver's own transaction handling breaks SAVEPOINT; SQLAlchemy emits BEGIN
-    # itself instead (see _begin_sqlite), as its documentation recommends.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def _begin_sqlite(connection: Any) -> None:
-    # A write transaction (see services.study.lock_student) takes the write lock at once,
-    # waiting its turn, instead of failing when it upgrades from reading.
-    immediate = connection.get_execution_options().get("sqlite_write_lock")
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 # Everything the pages need is served by the app itself: no CDN, no inline script.

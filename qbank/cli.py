@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 
 from qbank import PROJECT_ROOT, clock
+from qbank.database import write_transaction
 from qbank.extensions import db
 from qbank.importers import formats
 from qbank.importers.drafts import ParseResult
@@ -58,18 +59,18 @@ def create_user(email: str, role: str, name: str, password_stdin: bool) -> None:
     user = accounts.find_user_by_email(email)
     if user is not None:
         try:
-            accounts.set_role(user, Role(role), acting=user)
+            with write_transaction():
+                accounts.set_role(user, Role(role), acting=user)
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from None
-        db.session.commit()
         click.echo(f"{user.email} is now {user.role}.")
         return
     password = sys.stdin.readline().rstrip("\n") if password_stdin else _password_from_prompt(email)
     try:
-        user = accounts.register_user(email, password, name, clock.now(), role=Role(role))
+        with write_transaction():
+            user = accounts.register_user(email, password, name, clock.now(), role=Role(role))
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"Created {user.email} ({user.role}).")
 
 
@@ -81,8 +82,8 @@ def reset_link(email: str) -> None:
     if user is None:
         raise click.ClickException(f"No account has the e-mail {email}.")
     hours = current_app.config["QBANK_RESET_LINK_HOURS"]
-    issued = accounts.issue_reset_link(user, None, clock.now(), timedelta(hours=hours))
-    db.session.commit()
+    with write_transaction():
+        issued = accounts.issue_reset_link(user, None, clock.now(), timedelta(hours=hours))
     base = current_app.config["QBANK_BASE_URL"].rstrip("/")
     with current_app.test_request_context():
         path = url_for("auth.reset_password", token=issued.token)
@@ -106,13 +107,13 @@ def reset_link(email: str) -> None:
 )
 def seed(logins_file: Path | None, history_days: int) -> None:
     """Load demo accounts, a demo cohort with classmates, and the question sets in seeds/."""
-    report = seed_demo(
-        PROJECT_ROOT / "seeds",
-        clock.now(),
-        current_app.extensions["qbank_media"],
-        history_days=history_days,
-    )
-    db.session.commit()
+    with write_transaction():
+        report = seed_demo(
+            PROJECT_ROOT / "seeds",
+            clock.now(),
+            current_app.extensions["qbank_media"],
+            history_days=history_days,
+        )
     for title in report.sets_loaded:
         click.echo(f"Loaded set: {title}")
     if report.sets_present:
@@ -170,7 +171,10 @@ def import_file(file: Path, title: str, owner: str, fmt: str | None, dry_run: bo
     if dry_run:
         click.echo("Dry run: nothing was saved.")
         return
-    with click.progressbar(length=len(parsed.drafts), label="Saving") as bar:
+    with (
+        click.progressbar(length=len(parsed.drafts), label="Saving") as bar,
+        write_transaction(),
+    ):
         outcome = imports.import_questions(
             parsed,
             user,
@@ -180,7 +184,6 @@ def import_file(file: Path, title: str, owner: str, fmt: str | None, dry_run: bo
             title=title,
             progress=lambda done: bar.update(done - bar.pos),
         )
-    db.session.commit()
     counts = outcome.counts
     click.echo(
         f'Imported into "{outcome.question_set.title}" (set {outcome.question_set.id}): '
@@ -218,9 +221,12 @@ def rebuild_stats() -> None:
     """Recompute daily activity, totals, streaks and badges from the review log."""
     started = time.perf_counter()
     students = db.session.scalar(sa.select(sa.func.count(sa.distinct(ReviewLog.user_id))))
-    with click.progressbar(length=students, label="Rebuilding") as bar:
+    # One transaction, so boards never show half a rebuild; answers sent meanwhile wait.
+    with (
+        click.progressbar(length=students, label="Rebuilding") as bar,
+        write_transaction(),
+    ):
         done = gamification.rebuild_all(clock.now(), progress=lambda n: bar.update(n - bar.pos))
-    db.session.commit()
     click.echo(
         f"Rebuilt the projections of {done} student(s) in {time.perf_counter() - started:.1f} s."
     )

@@ -74,6 +74,10 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "QBANK_PASSWORD_HASH": "scrypt",
         "QBANK_MEDIA_DIR": environ.get("QBANK_MEDIA_DIR") or None,
         "QBANK_RESET_LINK_HOURS": _int(environ, "QBANK_RESET_LINK_HOURS", 24),
+        # How long a write waits for the database's write lock (SQLite) or a row lock
+        # (PostgreSQL) before the user is asked to send it again: well inside gunicorn's
+        # 30 s worker timeout, and far above the queue 50 students answering at once make.
+        "QBANK_DATABASE_BUSY_TIMEOUT_MS": _int(environ, "QBANK_DATABASE_BUSY_TIMEOUT_MS", 10_000),
     }
 
 

@@ -127,9 +127,19 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def app(_schema: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Flask]:
+def app_config() -> dict[str, Any]:
+    """Settings a test module needs beyond the defaults; override the fixture to set them."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    _schema: str, clock: FrozenClock, tmp_path: Path, app_config: dict[str, Any]
+) -> Iterator[Flask]:
     app = create_app(
-        _test_config(_schema, QBANK_CLOCK=clock, QBANK_MEDIA_DIR=str(tmp_path / "media")),
+        _test_config(
+            _schema, QBANK_CLOCK=clock, QBANK_MEDIA_DIR=str(tmp_path / "media"), **app_config
+        ),
         environ={},
     )
     app.test_client_class = IsolatedClient

@@ -114,9 +114,16 @@ def authenticate(email: str, password: str, address: str, throttle: LoginThrottl
     return user
 
 
+def needs_browser_timezone(user: User, timezone: str) -> bool:
+    """Say whether signing in from a browser in ``timezone`` would change the user's zone."""
+    return not (
+        user.timezone_confirmed or not is_known_timezone(timezone) or timezone == user.timezone
+    )
+
+
 def adopt_browser_timezone(user: User, timezone: str) -> bool:
     """Take the browser's zone for a student who has not chosen one; say if it changed."""
-    if user.timezone_confirmed or not is_known_timezone(timezone) or timezone == user.timezone:
+    if not needs_browser_timezone(user, timezone):
         return False
     user.timezone = timezone
     user.timezone_confirmed = True

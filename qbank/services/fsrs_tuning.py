@@ -168,9 +168,27 @@ def scheduler_parameters(parameters: Sequence[float]) -> tuple[float, ...]:
 def optimize(user: User, now: datetime) -> TuningResult:
     """Fit FSRS to the student's answers up to ``now``; keep the fit if it predicts no worse.
 
+    The new parameters are stored on the user, flushed, for the caller to commit; the
+    next answer is scheduled with them.
+    """
+    result = fit(user, now)
+    if result.stored:
+        keep_parameters(user, result)
+    return result
+
+
+def keep_parameters(user: User, result: TuningResult) -> None:
+    """Schedule the student's next answers with the parameters a fit found better."""
+    user.fsrs_parameters = list(result.parameters_after)
+    db.session.flush()
+
+
+def fit(user: User, now: datetime) -> TuningResult:
+    """Fit FSRS to the student's answers up to ``now``, writing nothing.
+
     Both sets of parameters are judged on the same answers by the optimizer's own
-    evaluation (log loss, and RMSE over bins). The new ones are stored on the user,
-    flushed, for the caller to commit; the next answer is scheduled with them.
+    evaluation (log loss, and RMSE over bins); ``stored`` says whether the fit is worth
+    keeping (``keep_parameters``).
     """
     histories = review_history(user, until=now)
     reviews = sum(len(history.reviews) for history in histories)
@@ -199,9 +217,6 @@ def optimize(user: User, now: datetime) -> TuningResult:
     judged_before = current.evaluate(items)
     judged_after = fsrs_rs.FSRS(list(after)).evaluate(items)
     stored = after != before and judged_after.log_loss <= judged_before.log_loss
-    if stored:
-        user.fsrs_parameters = list(after)
-        db.session.flush()
     return TuningResult(
         parameters_before=before,
         parameters_after=after,

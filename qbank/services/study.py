@@ -366,14 +366,12 @@ def _state(user: User, question_id: int) -> CardState | None:
 def lock_student(user: User) -> None:
     """Serialise this student's answers: a row lock (PostgreSQL) or the write lock (SQLite).
 
-    Call it first in the answer's transaction (commit any reading before), so that the
-    token check that follows sees any answer another tab committed a moment before.
+    Call it first in the answer's write transaction (``database.write_transaction``), so
+    that the token check that follows sees any answer another tab committed a moment
+    before. On SQLite that transaction already holds the database's one write lock.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
-    else:
-        # Must open the transaction: BEGIN IMMEDIATE (see the factory) waits for the lock.
-        db.session.connection(execution_options={"sqlite_write_lock": True})
 
 
 def find_answer(user: User, token: str) -> ReviewLog | None:

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
 from qbank import clock
+from qbank.database import write_transaction
 from qbank.extensions import db
 from qbank.models import Role, User
 from qbank.services import accounts
@@ -68,11 +69,11 @@ def set_role(user_id: int) -> ResponseReturnValue:
     form = RoleForm()
     if form.validate_on_submit():
         try:
-            accounts.set_role(target, Role(form.role.data), acting=current_user)
+            with write_transaction():
+                accounts.set_role(target, Role(form.role.data), acting=current_user)
         except accounts.AccountError as exc:
             flash(str(exc), "error")
         else:
-            db.session.commit()
             flash(f"{target.email} is now {target.role}.", "success")
     else:
         flash("Choose one of the listed roles.", "error")
@@ -85,8 +86,10 @@ def reset_link(user_id: int) -> ResponseReturnValue:
     """Issue a one-time password reset link and show it once."""
     target = get_user(user_id)
     hours = current_app.config["QBANK_RESET_LINK_HOURS"]
-    issued = accounts.issue_reset_link(target, current_user, clock.now(), timedelta(hours=hours))
-    db.session.commit()
+    with write_transaction():
+        issued = accounts.issue_reset_link(
+            target, current_user, clock.now(), timedelta(hours=hours)
+        )
     reset_url = url_for("auth.reset_password", token=issued.token, _external=True)
     return render_template(
         "admin/user.html",

@@ -21,6 +21,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from qbank import clock
+from qbank.database import write_transaction
 from qbank.extensions import db, login_manager
 from qbank.models import User
 from qbank.services import accounts, privacy
@@ -98,17 +99,17 @@ def register() -> ResponseReturnValue:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register_user(
-                email=form.email.data,
-                password=form.password.data,
-                display_name=form.display_name.data,
-                now=clock.now(),
-                timezone=form.timezone.data or "UTC",
-            )
+            with write_transaction():
+                user = accounts.register_user(
+                    email=form.email.data,
+                    password=form.password.data,
+                    display_name=form.display_name.data,
+                    now=clock.now(),
+                    timezone=form.timezone.data or "UTC",
+                )
         except accounts.AccountError as exc:
             show_error(form, exc)
         else:
-            db.session.commit()
             login_user(user)
             flash("Welcome to qbank. Your account is ready.", "success")
             return redirect(url_for("main.dashboard"))
@@ -134,8 +135,9 @@ def login() -> ResponseReturnValue:
         except accounts.AccountError as exc:
             form.form_errors.append(str(exc))
         else:
-            if accounts.adopt_browser_timezone(user, form.timezone.data or ""):
-                db.session.commit()
+            if accounts.needs_browser_timezone(user, form.timezone.data or ""):
+                with write_transaction():
+                    accounts.adopt_browser_timezone(user, form.timezone.data or "")
             login_user(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.dashboard"))
     return render_template("auth/login.html", form=form), status
@@ -157,11 +159,11 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.change_password(current_user, form.current.data, form.password.data)
+            with write_transaction():
+                accounts.change_password(current_user, form.current.data, form.password.data)
         except accounts.AccountError as exc:
             show_error(form, exc)
         else:
-            db.session.commit()
             login_user(current_user)  # the login id rotated; keep this session alive
             flash("Password changed. Your other devices are now logged out.", "success")
             return redirect(url_for("main.dashboard"))
@@ -177,11 +179,11 @@ def reset_password(token: str) -> ResponseReturnValue:
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.reset_password(token, form.password.data, clock.now())
+            with write_transaction():
+                user = accounts.reset_password(token, form.password.data, clock.now())
         except accounts.AccountError as exc:
             show_error(form, exc)
         else:
-            db.session.commit()
             logout_user()
             flash(f"Password set for {user.email}. Log in with it now.", "success")
             return redirect(url_for("auth.login"))
@@ -211,14 +213,14 @@ def delete_account() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
-            privacy.delete_account(current_user, form.password.data)
+            with write_transaction():
+                privacy.delete_account(current_user, form.password.data)
+                logout_user()  # before the commit expires the deleted user's attributes
         except accounts.AccountError as exc:
             show_error(form, exc)
         except privacy.DeletionRefused as exc:
             form.form_errors.append(str(exc))
         else:
-            logout_user()  # before the commit expires the deleted user's attributes
-            db.session.commit()
             flash("Your account and your data are deleted.", "info")
             return redirect(url_for("main.index"))
     return render_template("auth/delete_account.html", form=form)

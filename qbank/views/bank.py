@@ -21,6 +21,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from qbank import clock
+from qbank.database import write_transaction
 from qbank.domain import item_analysis
 from qbank.domain.charts import describe_duration
 from qbank.extensions import db
@@ -120,10 +121,10 @@ def new_set() -> ResponseReturnValue:
     """Create an empty set."""
     form = SetForm()
     if form.validate_on_submit():
-        question_set = bank.create_set(
-            current_user, form.title.data, form.description.data or "", clock.now()
-        )
-        db.session.commit()
+        with write_transaction():
+            question_set = bank.create_set(
+                current_user, form.title.data, form.description.data or "", clock.now()
+            )
         flash("Set created. Add questions or import a file.", "success")
         return redirect(url_for("bank.show_set", set_id=question_set.id))
     return render_template("bank/set_form.html", form=form, question_set=None)
@@ -184,15 +185,15 @@ def set_settings(set_id: int) -> ResponseReturnValue:
         if visibility == Visibility.COHORTS and not form.cohorts.data:
             form.cohorts.errors.append("Choose at least one cohort, or pick another option.")
         else:
-            bank.update_set(
-                question_set,
-                form.title.data,
-                form.description.data or "",
-                visibility,
-                form.cohorts.data or [],
-                clock.now(),
-            )
-            db.session.commit()
+            with write_transaction():
+                bank.update_set(
+                    question_set,
+                    form.title.data,
+                    form.description.data or "",
+                    visibility,
+                    form.cohorts.data or [],
+                    clock.now(),
+                )
             flash("Settings saved.", "success")
             return redirect(url_for("bank.show_set", set_id=question_set.id))
     return render_template("bank/set_form.html", form=form, question_set=question_set)
@@ -206,11 +207,11 @@ def publish(set_id: int) -> ResponseReturnValue:
     if ToggleForm().validate_on_submit():
         publish_it = request.form.get("published") == "1"
         try:
-            bank.publish_set(question_set, publish_it, clock.now())
+            with write_transaction():
+                bank.publish_set(question_set, publish_it, clock.now())
         except bank.BankError as exc:
             flash(str(exc), "error")
         else:
-            db.session.commit()
             if not publish_it:
                 flash("Back to draft: students no longer see it.", "success")
             elif question_set.visibility == Visibility.PRIVATE:
@@ -231,8 +232,8 @@ def retire(set_id: int) -> ResponseReturnValue:
     question_set = get_set(set_id)
     if ToggleForm().validate_on_submit():
         retire_it = request.form.get("retired") == "1"
-        bank.retire_set(question_set, retire_it, clock.now())
-        db.session.commit()
+        with write_transaction():
+            bank.retire_set(question_set, retire_it, clock.now())
         flash("Set retired." if retire_it else "Set restored.", "success")
     return redirect(url_for("bank.show_set", set_id=question_set.id))
 
@@ -246,8 +247,8 @@ def resolve_report(set_id: int, report_id: int) -> ResponseReturnValue:
     if report is None or db.session.get(Question, report.question_id).set_id != question_set.id:
         abort(404)
     if ToggleForm().validate_on_submit():
-        bank.resolve_report(report, current_user, clock.now())
-        db.session.commit()
+        with write_transaction():
+            bank.resolve_report(report, current_user, clock.now())
         flash("Report marked as dealt with.", "success")
     return redirect(url_for("bank.show_set", set_id=question_set.id))
 
@@ -260,10 +261,10 @@ def new_question(set_id: int) -> ResponseReturnValue:
     form = QuestionForm()
     if form.validate_on_submit() and _attach_image(form) and _draft_is_valid(form):
         draft = form.to_draft()
-        question, _ = bank.save_question(
-            question_set, draft, current_user, clock.now(), media=bank.media_used_by(draft)
-        )
-        db.session.commit()
+        with write_transaction():
+            question, _ = bank.save_question(
+                question_set, draft, current_user, clock.now(), media=bank.media_used_by(draft)
+            )
         flash("Question saved.", "success")
         return redirect(url_for("bank.show_question", set_id=set_id, question_id=question.id))
     return render_template(
@@ -282,15 +283,15 @@ def edit_question(set_id: int, question_id: int) -> ResponseReturnValue:
         form.fill_from(bank.draft_of(question, bank.current_version(question)))
     if form.validate_on_submit() and _attach_image(form) and _draft_is_valid(form):
         draft = form.to_draft()
-        _, outcome = bank.save_question(
-            question_set,
-            draft,
-            current_user,
-            clock.now(),
-            question=question,
-            media=bank.media_used_by(draft),
-        )
-        db.session.commit()
+        with write_transaction():
+            _, outcome = bank.save_question(
+                question_set,
+                draft,
+                current_user,
+                clock.now(),
+                question=question,
+                media=bank.media_used_by(draft),
+            )
         flash(
             {
                 "versioned": "Saved as a new version. Students' past answers keep the old one.",
@@ -311,14 +312,17 @@ def _attach_image(form: QuestionForm) -> bool:
     if not upload or not getattr(upload, "filename", ""):
         return True
     try:
-        media = store_media(
-            current_app.extensions["qbank_media"], upload.read(), current_user, clock.now()
-        )
+        # Its own transaction: a form sent back for a fix keeps the image it already has.
+        with write_transaction():
+            media = store_media(
+                current_app.extensions["qbank_media"], upload.read(), current_user, clock.now()
+            )
+            url = media_url(media.sha256)
     except MediaRefused as exc:
         form.image.errors = [str(exc)[0].upper() + str(exc)[1:]]
         return False
     alt = PurePath(upload.filename).stem.replace("]", "")[:80]
-    form.stem.data = f"{form.stem.data.rstrip()}\n\n![{alt}]({media_url(media.sha256)})"
+    form.stem.data = f"{form.stem.data.rstrip()}\n\n![{alt}]({url})"
     return True
 
 
@@ -376,8 +380,8 @@ def retire_question(set_id: int, question_id: int) -> ResponseReturnValue:
     question = get_question(question_set, question_id)
     if ToggleForm().validate_on_submit():
         retire_it = request.form.get("retired") == "1"
-        bank.retire_question(question, retire_it, clock.now())
-        db.session.commit()
+        with write_transaction():
+            bank.retire_question(question, retire_it, clock.now())
         flash("Question retired." if retire_it else "Question restored.", "success")
     return redirect(url_for("bank.show_question", set_id=set_id, question_id=question.id))
 
@@ -436,17 +440,19 @@ def upload() -> ResponseReturnValue:
         target = get_set(form.target.data) if form.target.data else None
         file = form.file.data
         filename = PurePath(file.filename or "upload").name
-        pending = imports.stash_upload(
-            current_user,
-            filename,
-            file.read(),
-            form.format.data or None,
-            target,
-            form.title.data or "",
-            clock.now(),
-        )
-        db.session.commit()
-        return redirect(url_for("bank.review_upload", token=pending.token))
+        data = file.read()
+        with write_transaction():
+            pending = imports.stash_upload(
+                current_user,
+                filename,
+                data,
+                form.format.data or None,
+                target,
+                form.title.data or "",
+                clock.now(),
+            )
+            token = pending.token
+        return redirect(url_for("bank.review_upload", token=token))
     return render_template("bank/upload.html", form=form)
 
 
@@ -466,26 +472,27 @@ def review_upload(token: str) -> ResponseReturnValue:
     if form.validate_on_submit() and parsed.ok:
         title = pending.title or parsed.title or PurePath(pending.filename).stem
         try:
-            outcome = imports.import_questions(
-                parsed,
-                current_user,
-                now,
-                current_app.extensions["qbank_media"],
-                target=target,
-                title=title,
-            )
+            with write_transaction():
+                outcome = imports.import_questions(
+                    parsed,
+                    current_user,
+                    now,
+                    current_app.extensions["qbank_media"],
+                    target=target,
+                    title=title,
+                )
+                db.session.delete(pending)
+                set_id = outcome.question_set.id
         except imports.ImportRefused as exc:
             flash(str(exc), "error")
         else:
-            db.session.delete(pending)
-            db.session.commit()
             counts = outcome.counts
             flash(
                 f"Imported: {counts['created']} new, {counts['updated'] + counts['versioned']} "
                 f"updated, {counts['unchanged']} unchanged.",
                 "success",
             )
-            return redirect(url_for("bank.show_set", set_id=outcome.question_set.id))
+            return redirect(url_for("bank.show_set", set_id=set_id))
     return render_template(
         "bank/report.html",
         pending=pending,

@@ -15,6 +15,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from qbank import clock
+from qbank.database import write_transaction
 from qbank.domain import leaderboard as board_rules
 from qbank.domain.days import timezone_choices
 from qbank.extensions import db
@@ -103,8 +104,10 @@ def create() -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Give the cohort a name.", "error")
         return redirect(url_for("cohorts.index"))
-    cohort = cohorts.create_cohort(form.name.data, current_user, current_user.timezone, clock.now())
-    db.session.commit()
+    with write_transaction():
+        cohort = cohorts.create_cohort(
+            form.name.data, current_user, current_user.timezone, clock.now()
+        )
     flash(f"Cohort created. Share the code {cohort.join_code} with your class.", "success")
     return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
 
@@ -118,11 +121,11 @@ def join() -> ResponseReturnValue:
         flash("Type the join code your class rep gave you.", "error")
         return redirect(url_for("cohorts.index"))
     try:
-        cohort = cohorts.join_by_code(current_user, form.code.data, clock.now())
+        with write_transaction():
+            cohort = cohorts.join_by_code(current_user, form.code.data, clock.now())
     except cohorts.CohortError as exc:
         flash(str(exc), "error")
         return redirect(url_for("cohorts.index", code=form.code.data))
-    db.session.commit()
     flash(f"You joined {cohort.name}.", "success")
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
 
@@ -159,8 +162,8 @@ def shown(cohort_id: int) -> ResponseReturnValue:
     """Opt out of the board, or back in."""
     _, membership = get_cohort(cohort_id)
     if ActionForm().validate_on_submit():
-        cohorts.set_shown(membership, request.form.get("shown") == "1")
-        db.session.commit()
+        with write_transaction():
+            cohorts.set_shown(membership, request.form.get("shown") == "1")
         flash(
             "You are on the board."
             if membership.show_on_leaderboard
@@ -176,13 +179,14 @@ def leave(cohort_id: int) -> ResponseReturnValue:
     """Leave a cohort."""
     cohort, _ = get_cohort(cohort_id)
     if ActionForm().validate_on_submit():
+        name = cohort.name
         try:
-            cohorts.leave(current_user, cohort)
+            with write_transaction():
+                cohorts.leave(current_user, cohort)
         except cohorts.CohortError as exc:
             flash(str(exc), "error")
             return redirect(url_for("cohorts.show", cohort_id=cohort_id))
-        db.session.commit()
-        flash(f"You left {cohort.name}.", "success")
+        flash(f"You left {name}.", "success")
     return redirect(url_for("cohorts.index"))
 
 
@@ -209,26 +213,24 @@ def manage(cohort_id: int) -> ResponseReturnValue:
     )
     form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
+        settings = cohorts.BoardSettings(
+            name=form.name.data,
+            timezone=form.timezone.data,
+            window=form.window.data,
+            window_start=form.window_start.data,
+            window_end=form.window_end.data,
+            metric=form.metric.data,
+            accuracy_min_answers=form.accuracy_min_answers.data or 0,
+            anonymous=form.anonymous.data,
+            view=form.view.data,
+            frozen_at=_frozen_at(form, form.timezone.data),
+        )
         try:
-            cohorts.update_board(
-                cohort,
-                cohorts.BoardSettings(
-                    name=form.name.data,
-                    timezone=form.timezone.data,
-                    window=form.window.data,
-                    window_start=form.window_start.data,
-                    window_end=form.window_end.data,
-                    metric=form.metric.data,
-                    accuracy_min_answers=form.accuracy_min_answers.data or 0,
-                    anonymous=form.anonymous.data,
-                    view=form.view.data,
-                    frozen_at=_frozen_at(form, form.timezone.data),
-                ),
-            )
+            with write_transaction():
+                cohorts.update_board(cohort, settings)
         except cohorts.CohortError as exc:
             form.window_start.errors = [str(exc)]
         else:
-            db.session.commit()
             flash("Leaderboard settings saved.", "success")
             return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
     members = db.session.execute(
@@ -256,30 +258,32 @@ def command(cohort_id: int, command: str) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     target = request.form.get("target", type=int)
+    if command != "rotate" and not target:
+        abort(400)
+    if command == "assign" and target not in {
+        line.question_set.id for line in library_for(current_user)
+    }:
+        abort(404)
+    cohort_id = cohort.id
     try:
-        if command == "rotate":
-            flash(
-                f"New join code: {cohorts.rotate_code(cohort)}. The old one no longer works.",
-                "success",
-            )
-        elif command == "remove" and target:
-            cohorts.remove_member(cohort, target)
-            flash("Member removed.", "success")
-        elif command == "appoint" and target:
-            cohorts.appoint_rep(cohort, target)
-            flash("New rep appointed.", "success")
-        elif command == "assign" and target:
-            if target not in {line.question_set.id for line in library_for(current_user)}:
-                abort(404)
-            cohorts.assign_set(cohort, target, clock.now())
-            flash("Set assigned: members now have it in their queue.", "success")
-        else:
-            abort(400)
+        with write_transaction():
+            if command == "rotate":
+                code = cohorts.rotate_code(cohort)
+                message = f"New join code: {code}. The old one no longer works."
+            elif command == "remove":
+                cohorts.remove_member(cohort, target)
+                message = "Member removed."
+            elif command == "appoint":
+                cohorts.appoint_rep(cohort, target)
+                message = "New rep appointed."
+            else:
+                cohorts.assign_set(cohort, target, clock.now())
+                message = "Set assigned: members now have it in their queue."
     except cohorts.CohortError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
-    db.session.commit()
-    return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
+    else:
+        flash(message, "success")
+    return redirect(url_for("cohorts.manage", cohort_id=cohort_id))
 
 
 def _cell(text: str) -> str:

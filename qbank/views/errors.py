@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from qbank.database import DatabaseBusy, is_busy
+
+# Seconds a busy answer asks the browser to wait before sending again.
+BUSY_RETRY_AFTER = 2
+SECRET_FIELDS = {"password", "confirm", "current"}
 
 MESSAGES = {
     400: ("Bad request", "The request could not be read. Go back and try again."),
@@ -46,6 +53,39 @@ def register(app: Flask) -> None:
             return render_error(error.code)
         return error
 
+    @app.errorhandler(DatabaseBusy)
+    def busy(error: DatabaseBusy) -> ResponseReturnValue:
+        return render_busy()
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> ResponseReturnValue:
+        if is_busy(error):
+            return render_busy()
+        raise error
+
     @app.errorhandler(500)
     def server_error(error: Exception) -> ResponseReturnValue:
         return render_error(500)
+
+
+def render_busy() -> ResponseReturnValue:
+    """Say the server is busy, with the user's form ready to send again unchanged.
+
+    Safe to send twice: an answer carries its one-time token, and every other write
+    either happened in full or not at all.
+    """
+    fields = list(request.form.items(multi=True))
+    # A password is never written back into a page: the user types it again instead.
+    resend = (
+        request.method == "POST"
+        and not request.files
+        and not any(name in SECRET_FIELDS for name, _ in fields)
+    )
+    page = render_template(
+        "errors/busy.html",
+        resend=resend,
+        fields=fields if resend else [],
+        action=request.full_path.rstrip("?"),
+        form_page=request.path if request.method == "POST" else None,
+    )
+    return page, 503, {"Retry-After": str(BUSY_RETRY_AFTER)}

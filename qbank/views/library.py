@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from qbank import clock
+from qbank.database import write_transaction
 from qbank.extensions import db
 from qbank.models import QuestionSet
 from qbank.services import enrollment
@@ -31,16 +32,19 @@ def change(set_id: int, choice: str) -> ResponseReturnValue:
     question_set = db.session.get(QuestionSet, set_id)
     if question_set is None or not ActionForm().validate_on_submit():
         abort(404)
+    title = question_set.title
+    try:
+        with write_transaction():
+            if choice == "enroll":
+                enrollment.enroll(current_user, question_set, clock.now())
+            else:
+                enrollment.unenroll(current_user, question_set, clock.now())
+    except enrollment.EnrollmentError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("library.index"))
     if choice == "enroll":
-        try:
-            enrollment.enroll(current_user, question_set, clock.now())
-        except enrollment.EnrollmentError as exc:
-            flash(str(exc), "error")
-            return redirect(url_for("library.index"))
-        message = f"You now study “{question_set.title}”. Its cards join today's queue."
+        message = f"You now study “{title}”. Its cards join today's queue."
     else:
-        enrollment.unenroll(current_user, question_set, clock.now())
-        message = f"“{question_set.title}” left your queue. Your history is kept."
-    db.session.commit()
+        message = f"“{title}” left your queue. Your history is kept."
     flash(message, "success")
     return redirect(url_for("library.index"))

@@ -10,10 +10,10 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, Sele
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from qbank import clock
+from qbank.database import write_transaction
 from qbank.domain import charts
 from qbank.domain.days import is_known_timezone, timezone_choices
 from qbank.domain.gamification import Goal
-from qbank.extensions import db
 from qbank.models import DailyGoal
 from qbank.services import fsrs_tuning
 from qbank.services.settings import GoalStart, StudySettings, update_study_settings
@@ -91,20 +91,20 @@ def study_settings() -> ResponseReturnValue:
     form = StudySettingsForm(obj=current_user)
     form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
-        goal_starts = update_study_settings(
-            current_user,
-            StudySettings(
-                timezone=form.timezone.data,
-                rollover_hour=form.rollover_hour.data,
-                desired_retention=float(form.desired_retention.data),
-                new_cards_per_day=form.new_cards_per_day.data,
-                max_reviews_per_day=form.max_reviews_per_day.data,
-                confirm_rating=form.confirm_rating.data,
-                daily_goal=Goal(form.daily_goal.data, form.daily_goal_answers.data),
-            ),
-            clock.now(),
-        )
-        db.session.commit()
+        with write_transaction():
+            goal_starts = update_study_settings(
+                current_user,
+                StudySettings(
+                    timezone=form.timezone.data,
+                    rollover_hour=form.rollover_hour.data,
+                    desired_retention=float(form.desired_retention.data),
+                    new_cards_per_day=form.new_cards_per_day.data,
+                    max_reviews_per_day=form.max_reviews_per_day.data,
+                    confirm_rating=form.confirm_rating.data,
+                    daily_goal=Goal(form.daily_goal.data, form.daily_goal_answers.data),
+                ),
+                clock.now(),
+            )
         flash("Settings saved. They apply from your next card.", "success")
         if goal_starts is GoalStart.TOMORROW:
             flash("Your new daily goal starts tomorrow: today keeps the one it began with.", "info")
@@ -123,11 +123,13 @@ def optimize() -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         return redirect(url_for("settings.study_settings"))
     try:
-        result = fsrs_tuning.optimize(current_user, clock.now())
+        result = fsrs_tuning.fit(current_user, clock.now())
     except fsrs_tuning.TuningError as exc:
         flash(str(exc), "error")
         return redirect(url_for("settings.study_settings"))
-    db.session.commit()
+    if result.stored:
+        with write_transaction():
+            fsrs_tuning.keep_parameters(current_user, result)
     return _page(form, tuning=result)
 
 

@@ -14,6 +14,7 @@ from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from qbank import clock
+from qbank.database import write_transaction
 from qbank.domain import answers, scheduling
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
@@ -122,21 +123,17 @@ def answer() -> ResponseReturnValue:
         if correct:
             return _render_check(question_id, chosen, token, shown_at)
 
-    # End the read transaction so the write below starts fresh and waits its turn.
-    db.session.commit()
-    study.lock_student(current_user)
     try:
-        log, _ = study.record_answer(
-            current_user, question_id, token, chosen, rating, time_taken, now, _secret()
-        )
+        with write_transaction():
+            study.lock_student(current_user)
+            log, _ = study.record_answer(
+                current_user, question_id, token, chosen, rating, time_taken, now, _secret()
+            )
     except study.StaleCard as exc:
-        db.session.rollback()
         flash(str(exc), "info")
         return redirect(url_for("study.today"))
     except study.StudyError as exc:
-        db.session.rollback()
         return _render_card(question_id, error=str(exc))
-    db.session.commit()
     for badge in gamification.badges_earned_by(log):
         flash(f"Badge earned: {badge.name}. {badge.description}", "badge")
     if not is_choice:
@@ -210,10 +207,9 @@ def undo() -> ResponseReturnValue:
     """Take back the last answer and show that card again."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    db.session.commit()
-    study.lock_student(current_user)
-    log = study.undo_last_answer(current_user, clock.now())
-    db.session.commit()
+    with write_transaction():
+        study.lock_student(current_user)
+        log = study.undo_last_answer(current_user, clock.now())
     if log is None:
         flash("There is no answer to undo.", "info")
         return redirect(url_for("study.today"))
@@ -229,23 +225,23 @@ def card_action(question_id: int, action: str) -> ResponseReturnValue:
         abort(400)
     now = clock.now()
     try:
-        if action in ("suspend", "unsuspend"):
-            study.set_suspended(current_user, question_id, action == "suspend", now)
-            message = (
-                "Card suspended: it will not come up until you unsuspend it."
-                if action == "suspend"
-                else "Card unsuspended."
-            )
-        elif action == "bury":
-            study.bury(current_user, question_id, now)
-            message = "Card buried until tomorrow."
-        else:
-            study.set_flagged(current_user, question_id, action == "flag", now)
-            message = "Card flagged for later." if action == "flag" else "Flag removed."
+        with write_transaction():
+            if action in ("suspend", "unsuspend"):
+                study.set_suspended(current_user, question_id, action == "suspend", now)
+                message = (
+                    "Card suspended: it will not come up until you unsuspend it."
+                    if action == "suspend"
+                    else "Card unsuspended."
+                )
+            elif action == "bury":
+                study.bury(current_user, question_id, now)
+                message = "Card buried until tomorrow."
+            else:
+                study.set_flagged(current_user, question_id, action == "flag", now)
+                message = "Card flagged for later." if action == "flag" else "Flag removed."
     except study.StudyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("study.today"))
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("study.today"))
 
@@ -259,13 +255,17 @@ def report(question_id: int) -> ResponseReturnValue:
     form = ReportForm()
     if form.validate_on_submit():
         try:
-            study.report_question(
-                current_user, question_id, form.reason.data, form.comment.data or "", clock.now()
-            )
+            with write_transaction():
+                study.report_question(
+                    current_user,
+                    question_id,
+                    form.reason.data,
+                    form.comment.data or "",
+                    clock.now(),
+                )
         except study.StudyError as exc:
             form.reason.errors = [str(exc)]
         else:
-            db.session.commit()
             flash("Thank you: the set's author will see your report.", "success")
             return redirect(url_for("study.today"))
     question = db.session.get(Question, question_id)

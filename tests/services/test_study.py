@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from qbank.database import write_transaction
 from qbank.extensions import db
 from qbank.models import CardState, Enrollment, ReviewLog, Role, Visibility
 from qbank.services import enrollment, study
@@ -254,16 +255,13 @@ def test_two_tabs_answering_at_once_record_one_review(app, student, make_set, cl
             try:
                 me = db.session.get(type(student), student_id)
                 barrier.wait()
-                db.session.commit()
-                study.lock_student(me)
-                _, fresh = study.record_answer(me, qid, token, ["A"], None, 1, now, SECRET)
-                db.session.commit()
+                with write_transaction():
+                    study.lock_student(me)
+                    _, fresh = study.record_answer(me, qid, token, ["A"], None, 1, now, SECRET)
                 outcomes.append(fresh)
             except study.StaleCard:
-                db.session.rollback()
                 outcomes.append("stale")
             except Exception as exc:
-                db.session.rollback()
                 outcomes.append(repr(exc))
             finally:
                 db.session.remove()

@@ -2,7 +2,6 @@ import re
 from datetime import date
 from zoneinfo import ZoneInfo
 
-import pytest
 import sqlalchemy as sa
 
 from qbank.extensions import db
@@ -13,53 +12,10 @@ from qbank.models import (
     QuestionReport,
     ReviewLog,
     Role,
-    Visibility,
 )
 from qbank.services import question_bank as bank
 from tests.bank_helpers import sba
-
-
-@pytest.fixture
-def open_set(create_user, clock):
-    def make(n=3, title="Cardio", **fields):
-        owner = create_user(role=Role.FACULTY, email=f"owner-{title.lower()}@example.edu")
-        question_set = bank.create_set(owner, title, "", clock.now())
-        for i in range(n):
-            bank.save_question(
-                question_set, sba(i, stem=f"{title} stem {i}", **fields), owner, clock.now()
-            )
-        bank.update_set(question_set, title, "", Visibility.PUBLIC, [], clock.now())
-        bank.publish_set(question_set, True, clock.now())
-        db.session.commit()
-        return question_set
-
-    return make
-
-
-@pytest.fixture
-def student(create_user, auth):
-    user = create_user(email="student@example.edu")
-    auth.login(user.email)
-    return user
-
-
-def enroll(auth, question_set):
-    return auth.post(f"/library/{question_set.id}/enroll", {}, form_page="/library/")
-
-
-def card_form(page: str) -> dict:
-    """The hidden fields of the answer form on a card page."""
-    fields = dict(
-        re.findall(
-            r'name="(question_id|token|shown_at|csrf_token)" (?:type="hidden" )?value="([^"]+)"',
-            page,
-        )
-    )
-    fields.update(
-        re.findall(r'type="hidden" name="(question_id|token|shown_at)" value="([^"]+)"', page)
-    )
-    fields.update(re.findall(r'name="(csrf_token)" type="hidden" value="([^"]+)"', page))
-    return fields
+from tests.views.study_pages import card_form, enroll
 
 
 def count(model) -> int:
