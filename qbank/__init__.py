@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, g
 from markupsafe import Markup
 
 from qbank.clock import SystemClock
 from qbank.config import check_config, load_config
 from qbank.database import init_engine
 from qbank.extensions import csrf, db, login_manager, migrate
+from qbank.logs import configure_logging
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +35,7 @@ def create_app(
         app.config.from_mapping(config_overrides)
     check_config(app.config)
 
+    configure_logging(app)
     _init_extensions(app)
     _register_blueprints(app)
     app.after_request(_security_headers)
@@ -89,11 +91,21 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+HSTS = "max-age=31536000"
+
+
 def _security_headers(response: Any) -> Any:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    # A signed-in page, export or data download must not be kept by a browser or proxy
+    # for the next person at a shared computer. (Images set their own private caching.)
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

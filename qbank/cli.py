@@ -60,7 +60,7 @@ def create_user(email: str, role: str, name: str, password_stdin: bool) -> None:
     if user is not None:
         try:
             with write_transaction():
-                accounts.set_role(user, Role(role), acting=user)
+                accounts.set_role(user, Role(role), None, clock.now())
         except accounts.AccountError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"{user.email} is now {user.role}.")

@@ -49,7 +49,7 @@ from generate import (
 from qbank.extensions import db
 from qbank.models import CardState, Enrollment, Question, ReviewLog, Role, User
 
-HIDDEN_RE = re.compile(r'name="(question_id|token|shown_at|csrf_token)"[^>]*? value="([^"]+)"')
+HIDDEN_RE = re.compile(r'name="(question_id|token|shown|csrf_token)"[^>]*? value="([^"]+)"')
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 CHOSEN_RE = re.compile(r'name="chosen" value="([^"]+)"')
 REQUESTS = {

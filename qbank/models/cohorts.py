@@ -87,6 +87,8 @@ class Membership(db.Model):
     user: Mapped[User] = relationship()
 
 
+# The sets a cohort studies: members are enrolled, and the set's owner follows the
+# cohort's progress in it. Assigning grants no access: see ``set_shares``.
 cohort_sets = sa.Table(
     "cohort_sets",
     db.metadata,
@@ -97,4 +99,41 @@ cohort_sets = sa.Table(
         primary_key=True,
         index=True,
     ),
+    sa.Column("assigned_by_id", sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("assigned_at", UTCDateTime),
 )
+
+# Who may see a set shared with cohorts: its owner's (or an admin's) choice alone. A
+# set whose visibility is "cohorts" is open to the current members of these cohorts.
+set_shares = sa.Table(
+    "set_shares",
+    db.metadata,
+    sa.Column("set_id", sa.ForeignKey("question_sets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "cohort_id", sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+    sa.Column("granted_by_id", sa.ForeignKey("users.id", ondelete="SET NULL")),
+    sa.Column("granted_at", UTCDateTime, nullable=False),
+)
+
+
+class CohortFaculty(db.Model):
+    """A faculty member a cohort works with: invited by a rep, or granted by an admin.
+
+    They may share and assign their sets to the cohort, and follow its progress.
+    """
+
+    __tablename__ = "cohort_faculty"
+
+    cohort_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    invited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

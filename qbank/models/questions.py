@@ -149,6 +149,24 @@ class MediaFile(db.Model):
     )
 
 
+class MediaUpload(db.Model):
+    """Someone who uploaded these bytes: they may put the image in their own questions.
+
+    Images are stored once whoever sends them, so this, not ``uploaded_by``, says who
+    holds a copy.
+    """
+
+    __tablename__ = "media_uploads"
+
+    media_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("media_files.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class QuestionReport(db.Model):
     """A student's flag on a faulty question, for the set's owner to resolve."""
 
@@ -193,3 +211,6 @@ class ImportUpload(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200), default="")
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The report, made once when the file arrives: reading it again must not re-parse
+    # a 20 MB file on every view.
+    report: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON(none_as_null=True))

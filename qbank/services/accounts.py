@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from qbank.domain.days import is_known_timezone
 from qbank.extensions import db
 from qbank.models import PasswordResetLink, Role, User
+from qbank.services import audit
 from qbank.services.throttle import LoginThrottle
 
 MIN_PASSWORD_LENGTH = 10
@@ -151,8 +152,8 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
-def set_role(user: User, role: Role, acting: User) -> None:
-    """Grant ``role`` to ``user``; the last admin cannot step down."""
+def set_role(user: User, role: Role, acting: User | None, now: datetime) -> None:
+    """Grant ``role`` to ``user`` (``acting`` None: the command line); keep one admin."""
     if user.role == Role.ADMIN and role != Role.ADMIN:
         admins = db.session.scalar(
             sa.select(sa.func.count()).select_from(User).where(User.role == Role.ADMIN.value)
@@ -161,6 +162,10 @@ def set_role(user: User, role: Role, acting: User) -> None:
             raise AccountError(
                 "This is the only admin. Make someone else an admin first, then change this role."
             )
+    if user.role != role.value:
+        audit.record(
+            acting, audit.Action.ROLE_CHANGED, user, now, before=user.role, after=role.value
+        )
     user.role = role.value
     db.session.flush()
 
@@ -192,6 +197,7 @@ def issue_reset_link(
     )
     db.session.add(link)
     db.session.flush()
+    audit.record(issued_by, audit.Action.RESET_LINK_ISSUED, user, now)
     return IssuedResetLink(link, token)
 
 

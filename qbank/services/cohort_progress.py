@@ -33,6 +33,7 @@ from qbank.models import (
     UserStats,
     cohort_sets,
 )
+from qbank.services import access
 
 MIN_GROUP_SIZE = 5
 WEEKS_SHOWN = 8
@@ -130,26 +131,21 @@ def _owned_sets(user: User) -> sa.ColumnElement[bool]:
 
 
 def _followed_cohort_ids(user: User) -> sa.Select[Any]:
-    if user.has_role(Role.ADMIN):
-        return sa.select(Cohort.id)
-    return (
-        sa.select(cohort_sets.c.cohort_id)
-        .join(QuestionSet, QuestionSet.id == cohort_sets.c.set_id)
-        .where(_owned_sets(user))
-    )
+    """Cohorts a faculty member works with: invited by a rep or granted by an admin."""
+    return access.invited_cohorts(user).with_only_columns(Cohort.id).order_by(None)
 
 
 def can_follow_cohort(user: User, cohort: Cohort) -> bool:
-    """Admins follow every cohort; faculty those with at least one of their sets assigned."""
-    if user.has_role(Role.ADMIN):
-        return True
-    if not user.has_role(Role.FACULTY):
-        return False
-    return (
-        db.session.scalar(
-            _followed_cohort_ids(user).where(cohort_sets.c.cohort_id == cohort.id).limit(1)
-        )
-        is not None
+    """Admins follow every cohort; faculty the cohorts that invited them."""
+    return access.works_with_cohort(user, cohort)
+
+
+def _assigned_sets(select: sa.Select[Any], user: User, cohort_id: Any) -> sa.Select[Any]:
+    """Keep ``user``'s sets assigned to the cohort that its members may see."""
+    return select.join(cohort_sets, cohort_sets.c.set_id == QuestionSet.id).where(
+        cohort_sets.c.cohort_id == cohort_id,
+        _owned_sets(user),
+        access.shared_with_cohort(cohort_sets.c.cohort_id),
     )
 
 
@@ -181,13 +177,8 @@ def followed_cohorts(user: User, now: datetime) -> list[CohortSummary]:
         .where(Membership.cohort_id == Cohort.id)
         .scalar_subquery()
     )
-    sets = (
-        sa.select(sa.func.count())
-        .select_from(cohort_sets)
-        .join(QuestionSet, QuestionSet.id == cohort_sets.c.set_id)
-        .where(cohort_sets.c.cohort_id == Cohort.id, _owned_sets(user))
-        .scalar_subquery()
-    )
+    sets = _assigned_sets(sa.select(sa.func.count(QuestionSet.id)), user, Cohort.id)
+    sets = sets.scalar_subquery()
     rows = db.session.execute(
         sa.select(Cohort, members, sets)
         .where(Cohort.id.in_(_followed_cohort_ids(user)))
@@ -276,10 +267,9 @@ def cohort_progress(cohort: Cohort, user: User, now: datetime) -> CohortProgress
     )
     shown = members >= MIN_GROUP_SIZE
     assigned = db.session.execute(
-        sa.select(QuestionSet, _live_questions())
-        .join(cohort_sets, cohort_sets.c.set_id == QuestionSet.id)
-        .where(cohort_sets.c.cohort_id == cohort.id, _owned_sets(user))
-        .order_by(QuestionSet.title, QuestionSet.id)
+        _assigned_sets(sa.select(QuestionSet, _live_questions()), user, cohort.id).order_by(
+            QuestionSet.title, QuestionSet.id
+        )
     ).all()
     recent = _recent_activity([cohort], Membership.cohort_id == cohort.id, now) if shown else {}
     summary = CohortSummary(cohort, members, len(assigned), *recent.get(cohort.id, (None, None)))

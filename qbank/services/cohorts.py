@@ -9,7 +9,18 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from qbank.extensions import db
-from qbank.models import Cohort, MemberRole, Membership, User, cohort_sets
+from qbank.models import (
+    Cohort,
+    CohortFaculty,
+    MemberRole,
+    Membership,
+    Question,
+    QuestionSet,
+    Role,
+    User,
+    cohort_sets,
+)
+from qbank.services import access, audit
 from qbank.services.enrollment import enroll_cohort_members, enroll_in_cohort_sets
 
 # No 0/O, 1/I/L: codes are read aloud in lecture halls and typed on phones.
@@ -87,8 +98,21 @@ def rotate_code(cohort: Cohort) -> str:
     return code
 
 
-def remove_member(cohort: Cohort, user_id: int) -> None:
-    """Take a member out; the last rep cannot be removed."""
+def remove_member(cohort: Cohort, user_id: int, by: User, now: datetime) -> None:
+    """Take a member out (a rep's decision, audited); the last rep cannot be removed."""
+    removed = db.session.get(User, user_id)
+    _remove(cohort, user_id)
+    audit.record(
+        by,
+        audit.Action.MEMBER_REMOVED,
+        cohort,
+        now,
+        member=user_id,
+        member_name=removed.display_name if removed else "",
+    )
+
+
+def _remove(cohort: Cohort, user_id: int) -> None:
     membership = db.session.scalar(
         sa.select(Membership).where(
             Membership.cohort_id == cohort.id, Membership.user_id == user_id
@@ -129,7 +153,8 @@ def set_shown(membership: Membership, shown: bool) -> None:
 
 
 def leave(user: User, cohort: Cohort) -> None:
-    remove_member(cohort, user.id)
+    """Leave a cohort: its cohort-only sets close to the student at once."""
+    _remove(cohort, user.id)
 
 
 @dataclass(frozen=True)
@@ -167,16 +192,128 @@ def update_board(cohort: Cohort, settings: BoardSettings) -> None:
     db.session.flush()
 
 
-def assign_set(cohort: Cohort, set_id: int, now: datetime) -> None:
-    """Give the cohort's members an open set to study."""
+def assign_set(cohort: Cohort, question_set: QuestionSet, rep: User, now: datetime) -> None:
+    """Give the cohort's members a set it may already see: a rep assigns, never shares."""
+    if not access.cohort_may_see(cohort, question_set):
+        raise CohortError(
+            "Your cohort cannot see that set, so it cannot be assigned. Only the set's "
+            "author can share it with your cohort: invite them under Faculty below."
+        )
     exists = db.session.execute(
         sa.select(cohort_sets).where(
-            cohort_sets.c.cohort_id == cohort.id, cohort_sets.c.set_id == set_id
+            cohort_sets.c.cohort_id == cohort.id, cohort_sets.c.set_id == question_set.id
         )
     ).first()
     if exists is None:
-        db.session.execute(sa.insert(cohort_sets).values(cohort_id=cohort.id, set_id=set_id))
-    enroll_cohort_members([cohort.id], set_id, now)
+        db.session.execute(
+            sa.insert(cohort_sets).values(
+                cohort_id=cohort.id, set_id=question_set.id, assigned_by_id=rep.id, assigned_at=now
+            )
+        )
+        audit.record(
+            rep,
+            audit.Action.SET_ASSIGNED,
+            question_set,
+            now,
+            cohort=cohort.id,
+            cohort_name=cohort.name,
+        )
+    enroll_cohort_members([cohort.id], question_set.id, now)
+
+
+@dataclass(frozen=True)
+class AssignableSet:
+    question_set: QuestionSet
+    questions: int
+    assigned: bool
+
+
+def assignable_sets(cohort: Cohort) -> list[AssignableSet]:
+    """The sets a rep may assign to the cohort (those it may see), and whether each is."""
+    count = (
+        sa.select(sa.func.count(Question.id))
+        .where(Question.set_id == QuestionSet.id, Question.retired_at.is_(None))
+        .scalar_subquery()
+    )
+    assigned = (
+        sa.select(cohort_sets.c.set_id)
+        .where(cohort_sets.c.set_id == QuestionSet.id, cohort_sets.c.cohort_id == cohort.id)
+        .exists()
+    )
+    rows = db.session.execute(
+        sa.select(QuestionSet, count, assigned)
+        .where(access.shared_with_cohort(cohort.id))
+        .order_by(QuestionSet.title, QuestionSet.id)
+    )
+    return [AssignableSet(s, n, bool(a)) for s, n, a in rows]
+
+
+# --- the faculty a cohort works with ---------------------------------------------------
+
+
+def cohort_faculty(cohort: Cohort) -> list[CohortFaculty]:
+    return list(
+        db.session.scalars(
+            sa.select(CohortFaculty)
+            .join(User, User.id == CohortFaculty.user_id)
+            .where(CohortFaculty.cohort_id == cohort.id)
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+def invite_faculty(cohort: Cohort, email: str, by: User, now: datetime) -> User:
+    """Let a faculty member share their sets with the cohort and follow its progress."""
+    faculty = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if faculty is None or not faculty.has_role(Role.FACULTY, Role.ADMIN):
+        raise CohortError(
+            "No faculty member has that e-mail on qbank. Check it with them, or ask an admin."
+        )
+    add_faculty(cohort, faculty, by, now)
+    return faculty
+
+
+def add_faculty(cohort: Cohort, faculty: User, by: User, now: datetime) -> None:
+    """Let a faculty member work with the cohort: a rep's invitation, or an admin's grant."""
+    if not faculty.has_role(Role.FACULTY, Role.ADMIN):
+        raise CohortError("Only faculty can work with a cohort. Make them faculty first.")
+    if db.session.get(CohortFaculty, (cohort.id, faculty.id)) is None:
+        db.session.add(
+            CohortFaculty(
+                cohort_id=cohort.id, user_id=faculty.id, invited_by_id=by.id, invited_at=now
+            )
+        )
+        db.session.flush()
+        audit.record(
+            by,
+            audit.Action.FACULTY_ADDED,
+            cohort,
+            now,
+            faculty=faculty.id,
+            faculty_email=faculty.email,
+        )
+
+
+def cohorts_working_with(faculty: User) -> list[Cohort]:
+    """The cohorts that invited this faculty member (or an admin gave them)."""
+    return list(
+        db.session.scalars(
+            sa.select(Cohort)
+            .join(CohortFaculty, CohortFaculty.cohort_id == Cohort.id)
+            .where(CohortFaculty.user_id == faculty.id)
+            .order_by(Cohort.name, Cohort.id)
+        )
+    )
+
+
+def remove_faculty(cohort: Cohort, user_id: int, by: User, now: datetime) -> None:
+    """Stop a faculty member following the cohort; what they shared stays shared."""
+    invitation = db.session.get(CohortFaculty, (cohort.id, user_id))
+    if invitation is None:
+        raise CohortError("That faculty member does not work with this cohort.")
+    db.session.delete(invitation)
+    db.session.flush()
+    audit.record(by, audit.Action.FACULTY_REMOVED, cohort, now, faculty=user_id)
 
 
 def cohorts_of(user: User) -> list[tuple[Cohort, Membership]]:

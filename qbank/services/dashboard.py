@@ -14,12 +14,12 @@ from qbank.models import (
     Badge,
     Cohort,
     DailyActivity,
-    Enrollment,
     Membership,
     QuestionSet,
     User,
     UserStats,
 )
+from qbank.services import access
 from qbank.services.gamification import goal_history
 from qbank.services.leaderboard import standings
 
@@ -86,8 +86,7 @@ def dashboard_for(user: User, now: datetime) -> Dashboard:
     sets = list(
         db.session.scalars(
             sa.select(QuestionSet)
-            .join(Enrollment, Enrollment.set_id == QuestionSet.id)
-            .where(Enrollment.user_id == user.id, Enrollment.unenrolled_at.is_(None))
+            .where(QuestionSet.id.in_(access.studied_set_ids(user)))
             .order_by(QuestionSet.title)
         )
     )

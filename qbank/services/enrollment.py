@@ -18,30 +18,13 @@ from qbank.models import (
     Question,
     QuestionSet,
     User,
-    Visibility,
     cohort_sets,
 )
+from qbank.services import access
 
 
 class EnrollmentError(ValueError):
     pass
-
-
-def _open_to(user: User) -> sa.ColumnElement[bool]:
-    in_my_cohort = (
-        sa.select(cohort_sets.c.set_id)
-        .join(Membership, Membership.cohort_id == cohort_sets.c.cohort_id)
-        .where(cohort_sets.c.set_id == QuestionSet.id, Membership.user_id == user.id)
-        .exists()
-    )
-    return sa.and_(
-        QuestionSet.published.is_(True),
-        QuestionSet.retired_at.is_(None),
-        sa.or_(
-            QuestionSet.visibility == Visibility.PUBLIC.value,
-            sa.and_(QuestionSet.visibility == Visibility.COHORTS.value, in_my_cohort),
-        ),
-    )
 
 
 @dataclass(frozen=True)
@@ -68,7 +51,9 @@ def library_for(user: User) -> list[LibraryLine]:
         .exists()
     )
     rows = db.session.execute(
-        sa.select(QuestionSet, count, active).where(_open_to(user)).order_by(QuestionSet.title)
+        sa.select(QuestionSet, count, active)
+        .where(access.open_sets(user))
+        .order_by(QuestionSet.title)
     )
     return [LibraryLine(s, n, bool(e)) for s, n, e in rows]
 
@@ -76,7 +61,7 @@ def library_for(user: User) -> list[LibraryLine]:
 def enroll(user: User, question_set: QuestionSet, now: datetime) -> Enrollment:
     """Study a set; re-enrolling brings back the cards and their history."""
     is_open = db.session.scalar(
-        sa.select(QuestionSet.id).where(QuestionSet.id == question_set.id, _open_to(user))
+        sa.select(QuestionSet.id).where(QuestionSet.id == question_set.id, access.open_sets(user))
     )
     if is_open is None:
         raise EnrollmentError("That set is not open to you. Ask its owner or your class rep.")
@@ -120,11 +105,18 @@ def enroll_cohort_members(cohort_ids: list[int], set_id: int, now: datetime) -> 
 
 
 def enroll_in_cohort_sets(user: User, cohort_id: int, now: datetime) -> None:
-    """Give a new cohort member the sets assigned to the cohort (unless they left one before)."""
+    """Give a new cohort member the sets assigned to the cohort (unless they left one before).
+
+    Only sets the cohort may see: an assignment that outlived its set's sharing gives nothing.
+    """
     had_it = sa.select(Enrollment.set_id).where(Enrollment.user_id == user.id)
     set_ids = db.session.scalars(
-        sa.select(cohort_sets.c.set_id).where(
-            cohort_sets.c.cohort_id == cohort_id, cohort_sets.c.set_id.not_in(had_it)
+        sa.select(cohort_sets.c.set_id)
+        .join(QuestionSet, QuestionSet.id == cohort_sets.c.set_id)
+        .where(
+            cohort_sets.c.cohort_id == cohort_id,
+            cohort_sets.c.set_id.not_in(had_it),
+            access.shared_with_cohort(cohort_id),
         )
     ).all()
     db.session.add_all(Enrollment(user_id=user.id, set_id=s, enrolled_at=now) for s in set_ids)

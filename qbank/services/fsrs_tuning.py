@@ -21,12 +21,11 @@ from qbank.domain import scheduling
 from qbank.extensions import db
 from qbank.models import (
     CardState,
-    Enrollment,
     Question,
-    QuestionSet,
     ReviewLog,
     User,
 )
+from qbank.services import access
 
 MIN_REVIEWS = 400
 RETENTION_CHOICES = (0.80, 0.85, 0.90, 0.95)
@@ -273,16 +272,8 @@ def _deck_size(user: User) -> int:
         CardState.suspended.is_(True),
     )
     return db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(Question.id)))
-        .join(QuestionSet, QuestionSet.id == Question.set_id)
-        .join(Enrollment, Enrollment.set_id == QuestionSet.id)
-        .where(
-            Enrollment.user_id == user.id,
-            Enrollment.unenrolled_at.is_(None),
-            QuestionSet.published.is_(True),
-            QuestionSet.retired_at.is_(None),
-            Question.retired_at.is_(None),
-            ~suspended.exists(),
+        sa.select(sa.func.count(Question.id)).where(
+            access.studied_questions(user), ~suspended.exists()
         )
     )
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from qbank.extensions import db
 from qbank.importers.drafts import MEDIA_SCHEME, ParseResult, Problem, QuestionDraft
 from qbank.models import ImportUpload, Question, QuestionSet, User, Visibility
+from qbank.services import audit
 from qbank.services.media import MediaRefused, MediaStore, media_url, store_media
 from qbank.services.question_bank import (
     add_question,
@@ -191,6 +192,7 @@ def import_questions(
             progress(done)
     target.updated_at = now
     db.session.flush()
+    audit.record(owner, audit.Action.QUESTIONS_IMPORTED, target, now, **dict(counts))
     return ImportOutcome(target, counts)
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from qbank.domain.media import looks_like_svg, sniff_image
 from qbank.extensions import db
-from qbank.models import MediaFile, User
+from qbank.models import MediaFile, MediaUpload, User
 
 
 class MediaRefused(ValueError):
@@ -65,5 +65,9 @@ def store_media(store: MediaStore, data: bytes, uploader: User | None, now: date
             uploaded_by_id=uploader.id if uploader else None,
         )
         db.session.add(media)
+        db.session.flush()
+    if uploader is not None and db.session.get(MediaUpload, (media.id, uploader.id)) is None:
+        # Whoever sends the bytes holds a copy, and may put it in their own questions.
+        db.session.add(MediaUpload(media_id=media.id, user_id=uploader.id, uploaded_at=now))
         db.session.flush()
     return media

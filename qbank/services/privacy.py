@@ -20,7 +20,7 @@ from qbank.models import (
     User,
     UserStats,
 )
-from qbank.services import accounts
+from qbank.services import accounts, audit
 
 
 class DeletionRefused(ValueError):
@@ -105,7 +105,7 @@ def export_data(user: User, now: datetime) -> dict[str, Any]:
     }
 
 
-def delete_account(user: User, password: str) -> None:
+def delete_account(user: User, password: str, now: datetime) -> None:
     """Delete the account and everything personal; cohorts keep a rep if they have members."""
     if not user.check_password(password):
         raise accounts.AccountError("That password is not right. Type it again.", field="password")
@@ -122,6 +122,9 @@ def delete_account(user: User, password: str) -> None:
         _hand_over(membership.cohort_id, user.id)
     # Reviews, card states, enrollments, memberships, projections and badges go with the
     # user row (ON DELETE CASCADE); reports they filed stay, without their name.
+    # The event keeps no personal data: who it was is a number that no longer leads anywhere.
+    label = f"user #{user.id}"
+    audit.record(user, audit.Action.ACCOUNT_DELETED, user, now, label=label, actor_label=label)
     db.session.execute(sa.delete(User).where(User.id == user.id))
     db.session.flush()
 

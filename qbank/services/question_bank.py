@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 from qbank.extensions import db
 from qbank.importers.drafts import OPTION_KEYS, OptionDraft, QuestionDraft
 from qbank.models import (
+    Cohort,
     MediaFile,
-    Membership,
     Question,
     QuestionKind,
     QuestionReport,
@@ -30,55 +30,15 @@ from qbank.models import (
     Visibility,
     cohort_sets,
     question_tags,
+    set_shares,
 )
+from qbank.services import access, audit
 from qbank.services.enrollment import enroll_cohort_members
 from qbank.services.media import media_url
 
 
 class BankError(ValueError):
     """A change to a set or question that cannot be made; the message is for the user."""
-
-
-# --- who may do what ---------------------------------------------------------------
-
-
-def can_manage_set(user: User, question_set: QuestionSet) -> bool:
-    return user.has_role(Role.ADMIN) or (
-        user.has_role(Role.FACULTY) and question_set.owner_id == user.id
-    )
-
-
-def can_view_set(user: User, question_set: QuestionSet) -> bool:
-    """Owners and admins always; others once it is published and open to them."""
-    if can_manage_set(user, question_set):
-        return True
-    if not question_set.published or question_set.retired_at is not None:
-        return False
-    if question_set.visibility == Visibility.PUBLIC:
-        return True
-    if question_set.visibility == Visibility.COHORTS:
-        return (
-            db.session.scalar(
-                sa.select(cohort_sets.c.set_id)
-                .join(Membership, Membership.cohort_id == cohort_sets.c.cohort_id)
-                .where(cohort_sets.c.set_id == question_set.id, Membership.user_id == user.id)
-                .limit(1)
-            )
-            is not None
-        )
-    return False
-
-
-def can_view_media(user: User, media: MediaFile) -> bool:
-    """A user may see an image if some question version using it is in a set they can see."""
-    sets = db.session.scalars(
-        sa.select(QuestionSet)
-        .join(Question, Question.set_id == QuestionSet.id)
-        .join(QuestionVersion, QuestionVersion.question_id == Question.id)
-        .where(QuestionVersion.media.any(MediaFile.id == media.id))
-        .distinct()
-    )
-    return any(can_view_set(user, s) for s in sets)
 
 
 # --- reads -------------------------------------------------------------------------
@@ -226,20 +186,114 @@ def update_set(
     description: str,
     visibility: Visibility,
     cohort_ids: list[int],
+    editor: User,
     now: datetime,
 ) -> None:
-    """Change a set's title, description, visibility and the cohorts it is assigned to."""
+    """Change a set's title, description, visibility and the cohorts it is shared with.
+
+    Only the cohorts the editor works with (``access.invited_cohorts``) or that already
+    share the set are theirs to change; a set shared with a cohort is also assigned to it,
+    enrolling its members. Reps' assignments of the set are left as they are, except in a
+    cohort the set stops being shared with.
+    """
     question_set.title = title.strip()[:200] or question_set.title
     question_set.description = description
+    if question_set.visibility != visibility.value:
+        audit.record(
+            editor,
+            audit.Action.SET_VISIBILITY_CHANGED,
+            question_set,
+            now,
+            before=question_set.visibility,
+            after=visibility.value,
+        )
     question_set.visibility = visibility.value
     question_set.updated_at = now
-    db.session.execute(sa.delete(cohort_sets).where(cohort_sets.c.set_id == question_set.id))
-    if visibility == Visibility.COHORTS and cohort_ids:
-        db.session.execute(
-            sa.insert(cohort_sets),
-            [{"cohort_id": c, "set_id": question_set.id} for c in sorted(set(cohort_ids))],
+    if visibility == Visibility.COHORTS:
+        share_with_cohorts(question_set, set(cohort_ids), editor, now)
+    db.session.flush()
+
+
+def sharing_choices(question_set: QuestionSet, editor: User) -> list[Cohort]:
+    """The cohorts the editor may share this set with: theirs, and those it is shared with."""
+    shared = sa.select(set_shares.c.cohort_id).where(set_shares.c.set_id == question_set.id)
+    invited = access.invited_cohorts(editor).with_only_columns(Cohort.id)
+    return list(
+        db.session.scalars(
+            sa.select(Cohort)
+            .where(sa.or_(Cohort.id.in_(invited), Cohort.id.in_(shared)))
+            .order_by(Cohort.name, Cohort.id)
         )
-        enroll_cohort_members(sorted(set(cohort_ids)), question_set.id, now)
+    )
+
+
+def shared_cohort_ids(question_set: QuestionSet) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(set_shares.c.cohort_id).where(set_shares.c.set_id == question_set.id)
+        )
+    )
+
+
+def share_with_cohorts(
+    question_set: QuestionSet, cohort_ids: set[int], editor: User, now: datetime
+) -> None:
+    """Share the set with exactly these of the editor's cohorts, and assign it to them."""
+    choices = {c.id for c in sharing_choices(question_set, editor)}
+    if not cohort_ids <= choices:
+        raise BankError("You can share a set only with cohorts that invited you.")
+    current = set(shared_cohort_ids(question_set))
+    added, removed = sorted(cohort_ids - current), sorted(current - cohort_ids)
+    for cohort_id in added:
+        audit.record(editor, audit.Action.SET_SHARED, question_set, now, cohort=cohort_id)
+    for cohort_id in removed:
+        audit.record(editor, audit.Action.SET_UNSHARED, question_set, now, cohort=cohort_id)
+    if removed:
+        db.session.execute(
+            sa.delete(set_shares).where(
+                set_shares.c.set_id == question_set.id, set_shares.c.cohort_id.in_(removed)
+            )
+        )
+        db.session.execute(
+            sa.delete(cohort_sets).where(
+                cohort_sets.c.set_id == question_set.id, cohort_sets.c.cohort_id.in_(removed)
+            )
+        )
+    if added:
+        db.session.execute(
+            sa.insert(set_shares),
+            [
+                {
+                    "set_id": question_set.id,
+                    "cohort_id": c,
+                    "granted_by_id": editor.id,
+                    "granted_at": now,
+                }
+                for c in added
+            ],
+        )
+        assigned = set(
+            db.session.scalars(
+                sa.select(cohort_sets.c.cohort_id).where(
+                    cohort_sets.c.set_id == question_set.id, cohort_sets.c.cohort_id.in_(added)
+                )
+            )
+        )
+        if set(added) - assigned:
+            db.session.execute(
+                sa.insert(cohort_sets),
+                [
+                    {
+                        "cohort_id": c,
+                        "set_id": question_set.id,
+                        "assigned_by_id": editor.id,
+                        "assigned_at": now,
+                    }
+                    for c in added
+                    if c not in assigned
+                ],
+            )
+        enroll_cohort_members(added, question_set.id, now)
     db.session.flush()
 
 
@@ -409,12 +463,33 @@ def retire_question(question: Question, retired: bool, now: datetime) -> None:
     db.session.flush()
 
 
-def media_used_by(draft: QuestionDraft) -> list[MediaFile]:
-    """The stored images a draft's text points at (by their SHA-256 in /media/ URLs)."""
+def media_used_by(draft: QuestionDraft, editor: User) -> list[MediaFile]:
+    """The stored images a draft's text points at (by their SHA-256 in /media/ URLs).
+
+    Only images the editor may link (``access.can_link_media``); ``media_problems`` names
+    the others, for the form.
+    """
+    return [m for m in _media_referenced(draft) if access.can_link_media(editor, m)]
+
+
+def media_problems(draft: QuestionDraft, editor: User) -> list[str]:
+    """Say which images in a draft the editor may not use, one message each."""
+    linked = {m.sha256 for m in media_used_by(draft, editor)}
+    return [
+        f"The image /media/{sha256[:12]}… is not one of yours. Upload it with “Add an image”."
+        for sha256 in sorted(_refs_in(draft) - linked)
+    ]
+
+
+def _refs_in(draft: QuestionDraft) -> set[str]:
     texts = [draft.stem, draft.explanation]
     for option in draft.options:
         texts += [option.text, option.rationale]
-    refs = set().union(*(media_refs(t) for t in texts))
+    return set().union(*(media_refs(t) for t in texts))
+
+
+def _media_referenced(draft: QuestionDraft) -> list[MediaFile]:
+    refs = _refs_in(draft)
     if not refs:
         return []
     return list(db.session.scalars(sa.select(MediaFile).where(MediaFile.sha256.in_(refs))))

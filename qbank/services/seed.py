@@ -15,8 +15,8 @@ from qbank.domain.scheduling import AGAIN, GOOD
 from qbank.extensions import db
 from qbank.importers import qbank_json
 from qbank.models import BoardWindow, Cohort, QuestionKind, QuestionSet, Role, User, Visibility
-from qbank.services import accounts, enrollment, study
-from qbank.services.cohorts import add_member, create_cohort
+from qbank.services import access, accounts, enrollment, study
+from qbank.services.cohorts import add_faculty, add_member, create_cohort
 from qbank.services.imports import import_questions
 from qbank.services.media import MediaStore
 from qbank.services.question_bank import update_set
@@ -101,6 +101,8 @@ def seed_demo(
         # weekly board on a Monday. The rep can change it under Manage.
         cohort.board_window = BoardWindow.ALL_TIME.value
         add_member(cohort, student, began)
+        # The rep invites the demo faculty, who can then share the cohort's set with it.
+        add_faculty(cohort, faculty, rep, began)
         for classmate in DEMO_CLASSMATES:
             if accounts.find_user_by_email(classmate.email) is None:
                 user = accounts.register_user(
@@ -139,6 +141,7 @@ def seed_demo(
                 question_set.description,
                 Visibility.COHORTS,
                 [cohort.id],
+                faculty,
                 began,
             )
         else:
@@ -207,7 +210,7 @@ def _session(
 def _answer(
     user: User, question_id: int, right: bool, seconds: int, at: datetime, secret: str
 ) -> None:
-    version = study.studyable_version(user, question_id)
+    version = access.studyable_version(user, question_id)
     if version is None:  # the queue offers only studyable cards
         raise RuntimeError(f"demo question {question_id} is not studyable")
     token = study.answer_token(secret, user, question_id, study.last_log_id(user, question_id))

@@ -14,15 +14,14 @@ from qbank.domain.days import day_bounds, study_day
 from qbank.extensions import db
 from qbank.models import (
     CardState,
-    Enrollment,
     Question,
-    QuestionSet,
     ReviewLog,
     ReviewMode,
     Tag,
     User,
     question_tags,
 )
+from qbank.services import access
 
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
@@ -166,23 +165,8 @@ def _daily_reviews(user: User, today: date) -> dict[date, int]:
 
 
 def _studied_questions(select: sa.Select[Any], user: User) -> sa.Select[Any]:
-    """Keep questions the student studies now: enrolled, published, nothing retired."""
-    return (
-        select.join(QuestionSet, QuestionSet.id == Question.set_id)
-        .join(
-            Enrollment,
-            sa.and_(
-                Enrollment.set_id == QuestionSet.id,
-                Enrollment.user_id == user.id,
-                Enrollment.unenrolled_at.is_(None),
-            ),
-        )
-        .where(
-            QuestionSet.published.is_(True),
-            QuestionSet.retired_at.is_(None),
-            Question.retired_at.is_(None),
-        )
-    )
+    """Keep questions the student studies now (``access.studied_questions``)."""
+    return select.where(access.studied_questions(user))
 
 
 def _due_forecast(user: User, today: date) -> list[int]:

@@ -27,16 +27,17 @@ from qbank.models import (
     Question,
     QuestionKind,
     QuestionReport,
-    QuestionSet,
     QuestionVersion,
     ReviewLog,
     ReviewMode,
     User,
 )
+from qbank.services import access
 from qbank.services.gamification import apply_answer, rebuild_user
 from qbank.services.question_bank import current_version
 
 TIME_CAP_MS = 60_000  # longer answers count as 60 s in statistics
+MAX_TIME_MS = 10 * 60 * 1000  # an answer's recorded time at most: the student left the page
 
 
 class StudyError(ValueError):
@@ -79,31 +80,18 @@ def _apply(state: CardState, memory: Memory) -> None:
     state.lapses = memory.lapses
 
 
-# --- what is studyable ----------------------------------------------------------------
-
-
-def _studyable(user: User) -> sa.ColumnElement[bool]:
-    """Questions this student is enrolled in, in live sets, not retired."""
-    return sa.and_(
-        Question.retired_at.is_(None),
-        QuestionSet.published.is_(True),
-        QuestionSet.retired_at.is_(None),
-        Enrollment.user_id == user.id,
-        Enrollment.unenrolled_at.is_(None),
-    )
+# --- what is studyable (decided in services.access) ------------------------------------
 
 
 def _card_states(user: User, now: datetime) -> sa.Select[tuple[CardState]]:
     return (
         sa.select(CardState)
         .join(Question, Question.id == CardState.question_id)
-        .join(QuestionSet, QuestionSet.id == Question.set_id)
-        .join(Enrollment, Enrollment.set_id == QuestionSet.id)
         .where(
             CardState.user_id == user.id,
             CardState.suspended.is_(False),
             sa.or_(CardState.buried_until.is_(None), CardState.buried_until <= now),
-            _studyable(user),
+            access.studied_questions(user),
         )
     )
 
@@ -114,37 +102,16 @@ def _new_questions(user: User) -> sa.Select[tuple[int]]:
     )
     return (
         sa.select(Question.id)
-        .join(QuestionSet, QuestionSet.id == Question.set_id)
-        .join(Enrollment, Enrollment.set_id == QuestionSet.id)
-        .where(_studyable(user), ~seen.exists())
+        .join(
+            Enrollment,
+            sa.and_(
+                Enrollment.set_id == Question.set_id,
+                Enrollment.user_id == user.id,
+                Enrollment.unenrolled_at.is_(None),
+            ),
+        )
+        .where(access.studied_questions(user), ~seen.exists())
         .order_by(Enrollment.enrolled_at, Enrollment.id, Question.position, Question.id)
-    )
-
-
-def studyable_version(user: User, question_id: int) -> QuestionVersion | None:
-    """The current version of a question this student may study, in one query; else None."""
-    return db.session.scalar(
-        sa.select(QuestionVersion)
-        .join(Question, Question.id == QuestionVersion.question_id)
-        .join(QuestionSet, QuestionSet.id == Question.set_id)
-        .join(Enrollment, Enrollment.set_id == QuestionSet.id)
-        .where(
-            Question.id == question_id,
-            QuestionVersion.number == Question.current_version,
-            _studyable(user),
-        )
-    )
-
-
-def can_study(user: User, question_id: int) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(Question.id)
-            .join(QuestionSet, QuestionSet.id == Question.set_id)
-            .join(Enrollment, Enrollment.set_id == QuestionSet.id)
-            .where(Question.id == question_id, _studyable(user))
-        )
-        is not None
     )
 
 
@@ -319,6 +286,30 @@ def answer_token(secret: str, user: User, question_id: int, last_log: int) -> st
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
 
 
+def issue_stamp(secret: str, user: User, question_id: int, now: datetime) -> str:
+    """When the server showed this card, signed, for the answer to be timed from."""
+    return _stamp(secret, user, question_id, int(now.timestamp() * 1000))
+
+
+def _stamp(secret: str, user: User, question_id: int, shown_ms: int) -> str:
+    message = f"shown:{user.id}:{question_id}:{shown_ms}".encode()
+    return f"{shown_ms}.{hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:24]}"
+
+
+def time_since_issue(secret: str, user: User, question_id: int, stamp: str, now: datetime) -> int:
+    """Milliseconds from the card's showing to ``now``, capped; 0 for a stamp we did not sign.
+
+    The server's clock times answers, never the browser's: a script that answers at once
+    cannot claim it thought for seconds, and so earns no points for it.
+    """
+    shown = stamp.partition(".")[0]
+    if not shown.isdigit() or len(shown) > 15:
+        return 0
+    if not hmac.compare_digest(stamp, _stamp(secret, user, question_id, int(shown))):
+        return 0
+    return min(max(int(now.timestamp() * 1000) - int(shown), 0), MAX_TIME_MS)
+
+
 @dataclass(frozen=True)
 class CardView:
     """A card as the student sees it before answering."""
@@ -329,11 +320,12 @@ class CardView:
     memory: Memory
     is_new: bool
     token: str
+    stamp: str  # when it was shown, signed (``issue_stamp``)
     intervals: dict[int, timedelta]
 
 
 def card_view(user: User, question_id: int, now: datetime, secret: str) -> CardView:
-    version = studyable_version(user, question_id)
+    version = access.studyable_version(user, question_id)
     if version is None:
         raise StudyError("That card is not in your sets. Go back to today's study.")
     question = version.question
@@ -346,6 +338,7 @@ def card_view(user: User, question_id: int, now: datetime, secret: str) -> CardV
         memory=memory,
         is_new=state is None,
         token=answer_token(secret, user, question_id, last_log_id(user, question_id)),
+        stamp=issue_stamp(secret, user, question_id, now),
         intervals=scheduling.intervals(
             memory, now, preferences_of(user), card_seed(user, question_id)
         ),
@@ -406,7 +399,7 @@ def record_answer(
         raise StaleCard(
             "This card was already answered (perhaps in another tab). Here is the next one."
         )
-    version = studyable_version(user, question_id)
+    version = access.studyable_version(user, question_id)
     if version is None:
         raise StudyError("That card is not in your sets any more. Go on to the next one.")
     if version.kind == QuestionKind.FLASHCARD:
@@ -499,7 +492,7 @@ def undo_last_answer(user: User, now: datetime) -> ReviewLog | None:
 
 
 def _state_for_action(user: User, question_id: int, now: datetime) -> CardState:
-    if not can_study(user, question_id):
+    if not access.can_study(user, question_id):
         raise StudyError("That card is not in your sets.")
     state = _state(user, question_id)
     if state is None:  # acting on a new card starts its state, due now
@@ -545,7 +538,7 @@ def report_question(
     if reason not in REPORT_REASONS:
         raise StudyError("Choose a reason from the list.")
     question = db.session.get(Question, question_id)
-    if question is None or not can_study(user, question_id):
+    if question is None or not access.can_study(user, question_id):
         raise StudyError("That card is not in your sets.")
     report = QuestionReport(
         question_id=question_id,

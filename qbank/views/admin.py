@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -13,8 +14,8 @@ from wtforms import SelectChoice, SelectField
 from qbank import clock
 from qbank.database import write_transaction
 from qbank.extensions import db
-from qbank.models import Role, User
-from qbank.services import accounts
+from qbank.models import Cohort, Role, User
+from qbank.services import accounts, audit, cohorts
 from qbank.services.directory import search_users
 from qbank.views.guards import role_required
 
@@ -29,6 +30,36 @@ class RoleForm(FlaskForm):
 
 class ResetLinkForm(FlaskForm):
     pass
+
+
+class CohortGrantForm(FlaskForm):
+    cohort = SelectField("Cohort", coerce=int)
+
+
+def _grant_form(target: User) -> CohortGrantForm:
+    form = CohortGrantForm()
+    taken = {c.id for c in cohorts.cohorts_working_with(target)}
+    form.cohort.choices = [
+        SelectChoice(c.id, c.name)
+        for c in db.session.scalars(sa.select(Cohort).order_by(Cohort.name, Cohort.id))
+        if c.id not in taken
+    ]
+    return form
+
+
+def _user_page(
+    target: User, reset_url: str | None = None, reset_hours: int | None = None
+) -> ResponseReturnValue:
+    return render_template(
+        "admin/user.html",
+        user=target,
+        role_form=RoleForm(role=target.role),
+        reset_form=ResetLinkForm(),
+        grant_form=_grant_form(target),
+        cohorts=cohorts.cohorts_working_with(target),
+        reset_url=reset_url,
+        reset_hours=reset_hours,
+    )
 
 
 def get_user(user_id: int) -> User:
@@ -47,18 +78,22 @@ def users() -> ResponseReturnValue:
     return render_template("admin/users.html", page=page, query=query)
 
 
+@bp.get("/audit")
+@role_required(Role.ADMIN)
+def audit_log() -> ResponseReturnValue:
+    """List the audit log, newest first, optionally one kind of change."""
+    action = request.args.get("action", "")
+    if action not in audit.ACTION_LABELS:
+        action = ""
+    page = db.paginate(audit.events(action), per_page=audit.PAGE_SIZE, max_per_page=audit.PAGE_SIZE)
+    return render_template("admin/audit.html", page=page, action=action, labels=audit.ACTION_LABELS)
+
+
 @bp.get("/users/<int:user_id>")
 @role_required(Role.ADMIN)
 def user(user_id: int) -> ResponseReturnValue:
     """Show one account with its role and reset controls."""
-    target = get_user(user_id)
-    return render_template(
-        "admin/user.html",
-        user=target,
-        role_form=RoleForm(role=target.role),
-        reset_form=ResetLinkForm(),
-        reset_url=None,
-    )
+    return _user_page(get_user(user_id))
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -70,7 +105,7 @@ def set_role(user_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             with write_transaction():
-                accounts.set_role(target, Role(form.role.data), acting=current_user)
+                accounts.set_role(target, Role(form.role.data), current_user, clock.now())
         except accounts.AccountError as exc:
             flash(str(exc), "error")
         else:
@@ -91,11 +126,42 @@ def reset_link(user_id: int) -> ResponseReturnValue:
             target, current_user, clock.now(), timedelta(hours=hours)
         )
     reset_url = url_for("auth.reset_password", token=issued.token, _external=True)
-    return render_template(
-        "admin/user.html",
-        user=target,
-        role_form=RoleForm(role=target.role),
-        reset_form=ResetLinkForm(),
-        reset_url=reset_url,
-        reset_hours=hours,
-    )
+    return _user_page(target, reset_url=reset_url, reset_hours=hours)
+
+
+@bp.post("/users/<int:user_id>/cohorts")
+@role_required(Role.ADMIN)
+def grant_cohort(user_id: int) -> ResponseReturnValue:
+    """Let a faculty member share sets with a cohort and follow it, as a rep's invitation does."""
+    target = get_user(user_id)
+    form = _grant_form(target)
+    if form.validate_on_submit():
+        cohort = db.session.get(Cohort, form.cohort.data)
+        try:
+            with write_transaction():
+                cohorts.add_faculty(cohort, target, current_user, clock.now())
+        except cohorts.CohortError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(f"{target.display_name} now works with {cohort.name}.", "success")
+    else:
+        flash("Choose one of the listed cohorts.", "error")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/cohorts/<int:cohort_id>/remove")
+@role_required(Role.ADMIN)
+def revoke_cohort(user_id: int, cohort_id: int) -> ResponseReturnValue:
+    """Stop a faculty member following a cohort."""
+    get_user(user_id)
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not ResetLinkForm().validate_on_submit():
+        abort(404)
+    try:
+        with write_transaction():
+            cohorts.remove_faculty(cohort, user_id, current_user, clock.now())
+    except cohorts.CohortError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Removed from the cohort.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))

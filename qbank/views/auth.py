@@ -164,7 +164,7 @@ def change_password() -> ResponseReturnValue:
         except accounts.AccountError as exc:
             show_error(form, exc)
         else:
-            login_user(current_user)  # the login id rotated; keep this session alive
+            login_user(current_user._get_current_object())  # the login id rotated; stay signed in
             flash("Password changed. Your other devices are now logged out.", "success")
             return redirect(url_for("main.dashboard"))
     return render_template("auth/change_password.html", form=form)
@@ -214,7 +214,7 @@ def delete_account() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             with write_transaction():
-                privacy.delete_account(current_user, form.password.data)
+                privacy.delete_account(current_user, form.password.data, clock.now())
                 logout_user()  # before the commit expires the deleted user's attributes
         except accounts.AccountError as exc:
             show_error(form, exc)

@@ -34,10 +34,9 @@ from qbank.models import (
     QuestionSet,
     Role,
     Visibility,
-    cohort_sets,
 )
+from qbank.services import access, exports, imports, item_stats
 from qbank.services import cohort_progress as progress
-from qbank.services import exports, imports, item_stats
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaRefused, media_url, store_media
 from qbank.services.study import REPORT_REASONS
@@ -61,7 +60,7 @@ def get_set(set_id: int) -> QuestionSet:
     question_set = db.session.get(QuestionSet, set_id)
     if question_set is None:
         abort(404)
-    if not bank.can_manage_set(current_user, question_set):
+    if not access.manages_set(current_user, question_set):
         abort(403)
     return question_set
 
@@ -171,20 +170,21 @@ def set_settings(set_id: int) -> ResponseReturnValue:
     question_set = get_set(set_id)
     form = SetSettingsForm(obj=question_set)
     form.cohorts.choices = [
-        SelectChoice(c.id, c.name)
-        for c in db.session.scalars(sa.select(Cohort).order_by(Cohort.name))
+        SelectChoice(c.id, c.name) for c in bank.sharing_choices(question_set, current_user)
     ]
     if request.method == "GET":
-        form.cohorts.data = list(
-            db.session.scalars(
-                sa.select(cohort_sets.c.cohort_id).where(cohort_sets.c.set_id == question_set.id)
-            )
-        )
+        form.cohorts.data = bank.shared_cohort_ids(question_set)
     if form.validate_on_submit():
         visibility = Visibility(form.visibility.data)
-        if visibility == Visibility.COHORTS and not form.cohorts.data:
+        if visibility == Visibility.COHORTS and not form.cohorts.choices:
+            form.visibility.errors.append(
+                "No cohort has invited you yet, so there is none to assign it to. "
+                "Pick another option for now."
+            )
+        elif visibility == Visibility.COHORTS and not form.cohorts.data:
             form.cohorts.errors.append("Choose at least one cohort, or pick another option.")
         else:
+            set_id = question_set.id
             with write_transaction():
                 bank.update_set(
                     question_set,
@@ -192,10 +192,11 @@ def set_settings(set_id: int) -> ResponseReturnValue:
                     form.description.data or "",
                     visibility,
                     form.cohorts.data or [],
+                    current_user,
                     clock.now(),
                 )
             flash("Settings saved.", "success")
-            return redirect(url_for("bank.show_set", set_id=question_set.id))
+            return redirect(url_for("bank.show_set", set_id=set_id))
     return render_template("bank/set_form.html", form=form, question_set=question_set)
 
 
@@ -263,7 +264,11 @@ def new_question(set_id: int) -> ResponseReturnValue:
         draft = form.to_draft()
         with write_transaction():
             question, _ = bank.save_question(
-                question_set, draft, current_user, clock.now(), media=bank.media_used_by(draft)
+                question_set,
+                draft,
+                current_user,
+                clock.now(),
+                media=bank.media_used_by(draft, current_user),
             )
         flash("Question saved.", "success")
         return redirect(url_for("bank.show_question", set_id=set_id, question_id=question.id))
@@ -290,7 +295,7 @@ def edit_question(set_id: int, question_id: int) -> ResponseReturnValue:
                 current_user,
                 clock.now(),
                 question=question,
-                media=bank.media_used_by(draft),
+                media=bank.media_used_by(draft, current_user),
             )
         flash(
             {
@@ -327,9 +332,10 @@ def _attach_image(form: QuestionForm) -> bool:
 
 
 def _draft_is_valid(form: QuestionForm) -> bool:
-    problems = check_draft(form.to_draft())
-    for problem in problems:
-        form.form_errors.append(problem.message[0].upper() + problem.message[1:])
+    draft = form.to_draft()
+    problems = [p.message[0].upper() + p.message[1:] for p in check_draft(draft)]
+    problems += bank.media_problems(draft, current_user)
+    form.form_errors.extend(problems)
     return not problems
 
 

@@ -19,9 +19,8 @@ from qbank.database import write_transaction
 from qbank.domain import leaderboard as board_rules
 from qbank.domain.days import timezone_choices
 from qbank.extensions import db
-from qbank.models import Cohort, Membership, User
+from qbank.models import Cohort, Membership, QuestionSet, User
 from qbank.services import cohorts, leaderboard
-from qbank.services.enrollment import library_for
 
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 
@@ -245,40 +244,49 @@ def manage(cohort_id: int) -> ResponseReturnValue:
         form=form,
         members=members,
         action=ActionForm(),
-        sets=[line for line in library_for(current_user)],
+        sets=cohorts.assignable_sets(cohort),
+        faculty=cohorts.cohort_faculty(cohort),
         join_url=url_for("cohorts.join_link", code=cohort.join_code, _external=True),
     )
 
 
-@bp.post("/<int:cohort_id>/<any(rotate, remove, appoint, assign):command>")
+@bp.post("/<int:cohort_id>/<any(rotate, remove, appoint, assign, invite, uninvite):command>")
 @login_required
 def command(cohort_id: int, command: str) -> ResponseReturnValue:
-    """Rotate the join code, remove a member, appoint a rep, or assign a set."""
+    """Rotate the code, remove a member, appoint a rep, assign a set, or invite faculty."""
     cohort, _ = get_cohort(cohort_id, rep=True)
     if not ActionForm().validate_on_submit():
         abort(400)
     target = request.form.get("target", type=int)
-    if command != "rotate" and not target:
+    email = request.form.get("email", "").strip()[:254]
+    if (command == "invite" and not email) or (command not in ("rotate", "invite") and not target):
         abort(400)
-    if command == "assign" and target not in {
-        line.question_set.id for line in library_for(current_user)
-    }:
-        abort(404)
-    cohort_id = cohort.id
+    question_set = None
+    if command == "assign":
+        question_set = db.session.get(QuestionSet, target)
+        if question_set is None:
+            abort(404)
+    now = clock.now()
     try:
         with write_transaction():
             if command == "rotate":
                 code = cohorts.rotate_code(cohort)
                 message = f"New join code: {code}. The old one no longer works."
             elif command == "remove":
-                cohorts.remove_member(cohort, target)
+                cohorts.remove_member(cohort, target, current_user, now)
                 message = "Member removed."
             elif command == "appoint":
                 cohorts.appoint_rep(cohort, target)
                 message = "New rep appointed."
-            else:
-                cohorts.assign_set(cohort, target, clock.now())
+            elif command == "assign":
+                cohorts.assign_set(cohort, question_set, current_user, now)
                 message = "Set assigned: members now have it in their queue."
+            elif command == "invite":
+                faculty = cohorts.invite_faculty(cohort, email, current_user, now)
+                message = f"{faculty.display_name} can now share sets with this cohort."
+            else:
+                cohorts.remove_faculty(cohort, target, current_user, now)
+                message = "Faculty member removed: they no longer follow this cohort."
     except cohorts.CohortError as exc:
         flash(str(exc), "error")
     else:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from qbank.extensions import db
 from qbank.models import MediaFile
-from qbank.services.question_bank import can_view_media
+from qbank.services.access import can_view_media
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 

@@ -19,12 +19,10 @@ from qbank.domain import answers, scheduling
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
 from qbank.models import Question, QuestionKind, QuestionVersion, ReviewLog
-from qbank.services import gamification, study
+from qbank.services import access, gamification, study
 from qbank.services.question_bank import current_version
 
 bp = Blueprint("study", __name__, url_prefix="/study")
-
-MAX_TIME_MS = 10 * 60 * 1000
 
 
 def _secret() -> str:
@@ -64,7 +62,6 @@ def _render_card(
         error=error,
         size=queue.size,
         position=queue.today.done + 1,
-        shown_at=int(now.timestamp() * 1000),
         describe=scheduling.describe_interval,
         action=ActionForm(),
     ), (422 if error else 200)
@@ -108,9 +105,8 @@ def answer() -> ResponseReturnValue:
     if question_id is None or not token:
         abort(400)
     now = clock.now()
-    shown_at = request.form.get("shown_at", type=int) or 0
-    time_taken = int(now.timestamp() * 1000) - shown_at if shown_at else 0
-    time_taken = min(max(time_taken, 0), MAX_TIME_MS)
+    stamp = request.form.get("shown", "")[:64]
+    time_taken = study.time_since_issue(_secret(), current_user, question_id, stamp, now)
 
     question = db.session.get(Question, question_id)
     if question is None:
@@ -121,7 +117,7 @@ def answer() -> ResponseReturnValue:
         # Show right or wrong first; a right answer then takes Hard, Good or Easy.
         correct = answers.is_correct(version.options, chosen)
         if correct:
-            return _render_check(question_id, chosen, token, shown_at)
+            return _render_check(question_id, chosen, token, stamp)
 
     try:
         with write_transaction():
@@ -147,7 +143,7 @@ def answer() -> ResponseReturnValue:
     return redirect(url_for("study.result", review_id=log.id))
 
 
-def _render_check(question_id: int, chosen: list[str], token: str, shown_at: int):
+def _render_check(question_id: int, chosen: list[str], token: str, stamp: str):
     now = clock.now()
     card = study.card_view(current_user, question_id, now, _secret())
     return render_template(
@@ -160,7 +156,7 @@ def _render_check(question_id: int, chosen: list[str], token: str, shown_at: int
         review=None,
         intervals=card.intervals,
         token=token,
-        shown_at=shown_at,
+        stamp=stamp,
         describe=scheduling.describe_interval,
         action=ActionForm(),
         size=study.queue_size(current_user, now),
@@ -174,6 +170,12 @@ def result(review_id: int) -> ResponseReturnValue:
     review = db.session.get(ReviewLog, review_id)
     if review is None or review.user_id != current_user.id:
         abort(404)
+    if not access.can_see_question(current_user, review.question_id):
+        flash(
+            "That question is no longer shared with you. Your answers to it stay in your stats.",
+            "info",
+        )
+        return redirect(url_for("study.today"))
     version = db.session.get(QuestionVersion, review.question_version_id)
     before = (
         Memory.from_json(review.state_before)
@@ -250,7 +252,7 @@ def card_action(question_id: int, action: str) -> ResponseReturnValue:
 @login_required
 def report(question_id: int) -> ResponseReturnValue:
     """Tell the set's owner that a question is faulty."""
-    if not study.can_study(current_user, question_id):
+    if not access.can_study(current_user, question_id):
         abort(404)
     form = ReportForm()
     if form.validate_on_submit():

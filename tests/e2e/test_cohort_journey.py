@@ -27,7 +27,7 @@ def open_set(live_app, make_account):
         question_set = bank.create_set(owner, f"Board set {faculty_email}", "", now)
         for n in range(3):
             bank.save_question(question_set, sba(n, stem=f"Board question {n}"), owner, now)
-        bank.update_set(question_set, question_set.title, "", Visibility.PUBLIC, [], now)
+        bank.update_set(question_set, question_set.title, "", Visibility.PUBLIC, [], owner, now)
         bank.publish_set(question_set, True, now)
         db.session.commit()
         return question_set.title

@@ -42,7 +42,7 @@ def studying_student(live_app, make_account):
             owner,
             now,
         )
-        bank.update_set(question_set, question_set.title, "", Visibility.PUBLIC, [], now)
+        bank.update_set(question_set, question_set.title, "", Visibility.PUBLIC, [], owner, now)
         bank.publish_set(question_set, True, now)
         enroll(student, question_set, now)
         db.session.commit()

@@ -1,15 +1,14 @@
 """Applying the Alembic revisions gives exactly the schema the models describe."""
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from qbank import PROJECT_ROOT, create_app
+from qbank import create_app
 from qbank.extensions import db
-from qbank.services.seed import seed_demo
+from qbank.models import User
+from qbank.services import access
 
 
 def _fresh_app(database_url: str):
@@ -54,7 +53,16 @@ def test_migrations_match_the_models(_schema, tmp_path):
             cleanup()
 
 
-KEPT_TABLES = ["users", "memberships", "cohorts", "question_sets", "questions", "enrollments"]
+KEPT_TABLES = [
+    "users",
+    "memberships",
+    "cohorts",
+    "question_sets",
+    "questions",
+    "enrollments",
+    "cohort_sets",
+    "media_files",
+]
 
 
 def row_counts() -> dict[str, int]:
@@ -62,8 +70,41 @@ def row_counts() -> dict[str, int]:
         return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in KEPT_TABLES}
 
 
+OLD_ROWS = [
+    # Written with the schema of revision 0003, as an installation of that time had them.
+    "INSERT INTO users (id, email, display_name, password_hash, login_id, role,"
+    " is_active_account, created_at, timezone, timezone_confirmed, rollover_hour,"
+    " desired_retention, new_cards_per_day, max_reviews_per_day, confirm_rating,"
+    " daily_goal, daily_goal_answers) VALUES"
+    " (1, 'fac@example.edu', 'Fac', 'x', 'l1', 'faculty', 1, '2026-11-01 00:00:00', 'UTC', 0,"
+    " 4, 0.9, 20, 200, 0, 'all_due', 20),"
+    " (2, 'rep@example.edu', 'Rep', 'x', 'l2', 'student', 1, '2026-11-01 00:00:00', 'UTC', 0,"
+    " 4, 0.9, 20, 200, 0, 'all_due', 20),"
+    " (3, 'member@example.edu', 'Member', 'x', 'l3', 'student', 1, '2026-11-01 00:00:00',"
+    " 'UTC', 0, 4, 0.9, 20, 200, 0, 'all_due', 20)",
+    "INSERT INTO cohorts (id, name, join_code, timezone, created_at, board_window,"
+    " board_metric, accuracy_min_answers, anonymous, board_view) VALUES"
+    " (1, 'Year 2', 'ABCDEFGH', 'UTC', '2026-11-01 00:00:00', 'week', 'xp', 50, 0, 'full')",
+    "INSERT INTO memberships (id, cohort_id, user_id, role, joined_at, show_on_leaderboard)"
+    " VALUES (1, 1, 2, 'rep', '2026-11-01 00:00:00', 1),"
+    " (2, 1, 3, 'member', '2026-11-01 00:00:00', 1)",
+    "INSERT INTO question_sets (id, owner_id, title, description, visibility, published,"
+    " created_at, updated_at) VALUES"
+    " (1, 1, 'Cohort only', '', 'cohorts', 1, '2026-11-01 00:00:00', '2026-11-01 00:00:00'),"
+    " (2, 1, 'Everyone', '', 'public', 1, '2026-11-01 00:00:00', '2026-11-01 00:00:00')",
+    "INSERT INTO questions (id, set_id, position, current_version, created_at) VALUES"
+    " (1, 1, 0, 1, '2026-11-01 00:00:00'), (2, 2, 0, 1, '2026-11-01 00:00:00')",
+    "INSERT INTO enrollments (id, user_id, set_id, enrolled_at) VALUES"
+    " (1, 3, 1, '2026-11-01 00:00:00'), (2, 3, 2, '2026-11-01 00:00:00')",
+    "INSERT INTO cohort_sets (cohort_id, set_id) VALUES (1, 1), (1, 2)",
+    "INSERT INTO media_files (id, sha256, content_type, size, created_at, uploaded_by_id)"
+    " VALUES (1, '" + "a" * 64 + "', 'image/png', 10, '2026-11-01 00:00:00', 1)",
+]
+
+
 def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
-    # Rebuilding the users table (SQLite batch mode) must not trip or cascade its keys.
+    # Rebuilding tables (SQLite batch mode) must not trip or cascade their keys; what an
+    # assignment opened before 0007 stays open, and each owner still follows the cohort.
     app = create_app(
         {
             "TESTING": True,
@@ -75,35 +116,25 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
     with app.app_context():
         try:
             upgrade(revision="0003")
-            seed_demo(
-                PROJECT_ROOT / "seeds",
-                datetime(2026, 11, 1, tzinfo=UTC),
-                app.extensions["qbank_media"],
-                history_days=0,  # answers need 0004's goal history; accounts and sets do not
-            )
-            db.session.commit()
-            tables = [
-                "users",
-                "memberships",
-                "cohorts",
-                "question_sets",
-                "questions",
-                "enrollments",
-            ]
-
-            def counts():
-                with db.engine.connect() as conn:
-                    return {
-                        t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar()
-                        for t in tables
-                    }
-
-            before = counts()
-            assert before["users"] >= 4 and before["memberships"] >= 7 and before["questions"] >= 80
+            with db.engine.begin() as conn:
+                for statement in OLD_ROWS:
+                    conn.execute(sa.text(statement))
+            before = row_counts()
             upgrade()
             assert row_counts() == before
             with db.engine.connect() as conn:
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                shares = conn.execute(sa.text("SELECT set_id, cohort_id FROM set_shares")).all()
+                faculty = conn.execute(
+                    sa.text("SELECT cohort_id, user_id FROM cohort_faculty")
+                ).all()
+                uploads = conn.execute(sa.text("SELECT media_id, user_id FROM media_uploads")).all()
+            assert shares == [(1, 1)]  # the public set needs no share
+            assert faculty == [(1, 1)]
+            assert uploads == [(1, 1)]
+            member = db.session.get(User, 3)
+            assert access.can_study(member, 1) and access.can_study(member, 2)
         finally:
+            db.session.remove()
             db.engine.dispose()

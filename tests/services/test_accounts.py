@@ -138,12 +138,12 @@ def test_reset_tokens_are_stored_only_as_hashes(create_user, clock):
     assert issued.token not in issued.link.token_hash
 
 
-def test_the_last_admin_cannot_step_down(create_user):
+def test_the_last_admin_cannot_step_down(create_user, clock):
     admin = create_user(role=Role.ADMIN)
     with pytest.raises(accounts.AccountError, match="only admin"):
-        accounts.set_role(admin, Role.STUDENT, acting=admin)
+        accounts.set_role(admin, Role.STUDENT, admin, clock.now())
     other = create_user(role=Role.ADMIN)
-    accounts.set_role(admin, Role.STUDENT, acting=other)
+    accounts.set_role(admin, Role.STUDENT, other, clock.now())
     assert admin.role == "student"
 
 

@@ -14,6 +14,7 @@ from qbank.extensions import db
 from qbank.models import (
     CardState,
     Cohort,
+    CohortFaculty,
     DailyActivity,
     Membership,
     Question,
@@ -21,10 +22,13 @@ from qbank.models import (
     Role,
     User,
     UserStats,
+    Visibility,
     cohort_sets,
+    set_shares,
 )
 from qbank.services import cohort_progress as progress
 from qbank.services.cohort_progress import MIN_GROUP_SIZE
+from qbank.services.cohorts import add_faculty
 
 CODES = itertools.count()
 TODAY = date(2026, 3, 2)  # the clock's day in UTC, a Monday
@@ -87,6 +91,17 @@ def make_cohort(create_user, clock) -> Callable[..., tuple[Cohort, list[User]]]:
             db.session.add(Membership(cohort=cohort, user=student, joined_at=clock.now()))
         db.session.flush()
         for question_set in sets:
+            # As the set's settings do: shared with the cohort (which invited its owner).
+            if question_set.visibility == Visibility.PRIVATE:
+                question_set.visibility = Visibility.COHORTS.value
+            owner = db.session.get(User, question_set.owner_id)
+            if db.session.get(CohortFaculty, (cohort.id, owner.id)) is None:
+                add_faculty(cohort, owner, owner, clock.now())
+            db.session.execute(
+                sa.insert(set_shares).values(
+                    cohort_id=cohort.id, set_id=question_set.id, granted_at=clock.now()
+                )
+            )
             db.session.execute(
                 sa.insert(cohort_sets).values(cohort_id=cohort.id, set_id=question_set.id)
             )

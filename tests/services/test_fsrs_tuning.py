@@ -64,7 +64,12 @@ class Answer:
 def make_deck(create_user, student, n: int) -> list[Question]:
     owner = create_user(role=Role.FACULTY)
     question_set = QuestionSet(
-        owner_id=owner.id, title="Deck", published=True, created_at=START, updated_at=START
+        owner_id=owner.id,
+        title="Deck",
+        visibility="public",
+        published=True,
+        created_at=START,
+        updated_at=START,
     )
     questions = []
     for i in range(n):

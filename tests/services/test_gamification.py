@@ -24,7 +24,7 @@ def studying(create_user, clock):
     question_set = bank.create_set(owner, "Set", "", clock.now())
     for i in range(40):
         bank.save_question(question_set, sba(i, external_id=f"q{i}"), owner, clock.now())
-    bank.update_set(question_set, "Set", "", Visibility.PUBLIC, [], clock.now())
+    bank.update_set(question_set, "Set", "", Visibility.PUBLIC, [], owner, clock.now())
     bank.publish_set(question_set, True, clock.now())
 
     def make(email="student@example.edu", **fields):
@@ -202,7 +202,7 @@ def test_answering_every_question_of_a_set_earns_the_finisher_badge_once(create_
         bank.save_question(small, sba(i, external_id=f"s{i}"), owner, clock.now())[0]
         for i in range(4)
     ]
-    bank.update_set(small, "Small", "", Visibility.PUBLIC, [], clock.now())
+    bank.update_set(small, "Small", "", Visibility.PUBLIC, [], owner, clock.now())
     bank.publish_set(small, True, clock.now())
     student = create_user(email="finisher@example.edu", timezone="UTC")
     enrollment.enroll(student, small, clock.now())

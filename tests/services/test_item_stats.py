@@ -32,7 +32,7 @@ def answered_set(create_user, clock):
         bank.save_question(question_set, sba(n, stem=f"Item {n}"), owner, clock.now())[0]
         for n in range(5)
     ]
-    bank.update_set(question_set, "Cardiology", "", Visibility.PUBLIC, [], clock.now())
+    bank.update_set(question_set, "Cardiology", "", Visibility.PUBLIC, [], owner, clock.now())
     bank.publish_set(question_set, True, clock.now())
     db.session.commit()
     students = [create_user() for _ in range(12)]

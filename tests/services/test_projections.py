@@ -53,7 +53,7 @@ def test_incremental_projections_equal_the_rebuilt_ones(app, create_user, clock,
     for i in range(6):
         bank.add_question(question_set, sba(i, tags=["T"]), owner, clock.now(), i, tags, [])
     db.session.flush()
-    bank.update_set(question_set, question_set.title, "", Visibility.PUBLIC, [], clock.now())
+    bank.update_set(question_set, question_set.title, "", Visibility.PUBLIC, [], owner, clock.now())
     bank.publish_set(question_set, True, clock.now())
     students = [
         create_user(email=f"s{n}-{k}@example.edu", daily_goal="answers", daily_goal_answers=2)

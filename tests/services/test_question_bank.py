@@ -3,8 +3,9 @@ import sqlalchemy as sa
 
 from qbank.extensions import db
 from qbank.models import Question, QuestionVersion, ReviewLog, Role, Visibility
+from qbank.services import access
 from qbank.services import question_bank as bank
-from qbank.services.cohorts import add_member, create_cohort
+from qbank.services.cohorts import add_faculty, add_member, create_cohort
 from tests.bank_helpers import sba
 
 
@@ -84,23 +85,26 @@ def test_visibility_rules(faculty, create_user, clock):
     member, outsider, rep = create_user(), create_user(), create_user()
     cohort = create_cohort("Year 2", rep, "UTC", clock.now())
     add_member(cohort, member, clock.now())
+    add_faculty(cohort, faculty, rep, clock.now())
     question_set = bank.create_set(faculty, "Renal", "", clock.now())
     bank.save_question(question_set, sba(), faculty, clock.now())
 
-    assert bank.can_view_set(faculty, question_set) and bank.can_view_set(admin, question_set)
-    assert not bank.can_view_set(other_faculty, question_set)
-    assert not bank.can_manage_set(other_faculty, question_set)
+    assert access.can_see_set(faculty, question_set) and access.can_see_set(admin, question_set)
+    assert not access.can_see_set(other_faculty, question_set)
+    assert not access.manages_set(other_faculty, question_set)
 
-    bank.update_set(question_set, "Renal", "", Visibility.COHORTS, [cohort.id], clock.now())
-    assert not bank.can_view_set(member, question_set)  # not published yet
+    bank.update_set(
+        question_set, "Renal", "", Visibility.COHORTS, [cohort.id], faculty, clock.now()
+    )
+    assert not access.can_see_set(member, question_set)  # not published yet
     bank.publish_set(question_set, True, clock.now())
-    assert bank.can_view_set(member, question_set)
-    assert not bank.can_view_set(outsider, question_set)
+    assert access.can_see_set(member, question_set)
+    assert not access.can_see_set(outsider, question_set)
 
-    bank.update_set(question_set, "Renal", "", Visibility.PUBLIC, [], clock.now())
-    assert bank.can_view_set(outsider, question_set)
+    bank.update_set(question_set, "Renal", "", Visibility.PUBLIC, [], faculty, clock.now())
+    assert access.can_see_set(outsider, question_set)
     bank.retire_set(question_set, True, clock.now())
-    assert not bank.can_view_set(outsider, question_set)
+    assert not access.can_see_set(outsider, question_set)
 
 
 def test_questions_filter_by_text_and_tag_prefix(faculty, clock):

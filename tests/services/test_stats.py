@@ -45,6 +45,7 @@ def make_set(faculty, clock) -> Callable[..., QuestionSet]:
         question_set = QuestionSet(
             owner_id=faculty.id,
             title="Cardiology",
+            visibility="public",
             published=published,
             created_at=clock.now(),
             updated_at=clock.now(),

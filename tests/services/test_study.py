@@ -28,7 +28,7 @@ def make_set(create_user, clock):
                 owner,
                 clock.now(),
             )
-        bank.update_set(question_set, title, "", Visibility.PUBLIC, [], clock.now())
+        bank.update_set(question_set, title, "", Visibility.PUBLIC, [], owner, clock.now())
         bank.publish_set(question_set, True, clock.now())
         db.session.commit()
         return question_set
@@ -228,12 +228,21 @@ def test_reports_reach_the_set(student, make_set, clock):
 
 
 def test_cohort_members_receive_assigned_sets(student, create_user, make_set, clock):
-    from qbank.services.cohorts import add_member, create_cohort
+    from qbank.services.cohorts import add_faculty, add_member, create_cohort
 
     cohort = create_cohort("Year 1", create_user(), "UTC", clock.now())
     add_member(cohort, student, clock.now())
     question_set = make_set(2, title="Assigned")
-    bank.update_set(question_set, "Assigned", "", Visibility.COHORTS, [cohort.id], clock.now())
+    add_faculty(cohort, question_set.owner, student, clock.now())
+    bank.update_set(
+        question_set,
+        "Assigned",
+        "",
+        Visibility.COHORTS,
+        [cohort.id],
+        question_set.owner,
+        clock.now(),
+    )
     newcomer = create_user()
     add_member(cohort, newcomer, clock.now())
     db.session.commit()

@@ -31,7 +31,7 @@ def build_deck(owner, now):
             question_set, sba(n, stem=f"Sim {n}", tags=["Sim"]), owner, now, n, tags, []
         )
     db.session.flush()
-    bank.update_set(question_set, "Simulation", "", Visibility.PUBLIC, [], now)
+    bank.update_set(question_set, "Simulation", "", Visibility.PUBLIC, [], owner, now)
     bank.publish_set(question_set, True, now)
     return question_set
 

@@ -17,7 +17,7 @@ def open_set(create_user, clock):
             bank.save_question(
                 question_set, sba(i, stem=f"{title} stem {i}", **fields), owner, clock.now()
             )
-        bank.update_set(question_set, title, "", Visibility.PUBLIC, [], clock.now())
+        bank.update_set(question_set, title, "", Visibility.PUBLIC, [], owner, clock.now())
         bank.publish_set(question_set, True, clock.now())
         db.session.commit()
         return question_set

@@ -11,12 +11,12 @@ def card_form(page: str) -> dict:
     """The hidden fields of the answer form on a card page."""
     fields = dict(
         re.findall(
-            r'name="(question_id|token|shown_at|csrf_token)" (?:type="hidden" )?value="([^"]+)"',
+            r'name="(question_id|token|shown|csrf_token)" (?:type="hidden" )?value="([^"]+)"',
             page,
         )
     )
     fields.update(
-        re.findall(r'type="hidden" name="(question_id|token|shown_at)" value="([^"]+)"', page)
+        re.findall(r'type="hidden" name="(question_id|token|shown)" value="([^"]+)"', page)
     )
     fields.update(re.findall(r'name="(csrf_token)" type="hidden" value="([^"]+)"', page))
     return fields

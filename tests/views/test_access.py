@@ -57,7 +57,7 @@ PROTECTED = [
     ("POST", "/cohorts/<int:cohort_id>/manage", "/cohorts/1/manage", None),
     (
         "POST",
-        "/cohorts/<int:cohort_id>/<any(rotate, remove, appoint, assign):command>",
+        "/cohorts/<int:cohort_id>/<any(rotate, remove, appoint, assign, invite, uninvite):command>",
         "/cohorts/1/rotate",
         None,
     ),
@@ -110,8 +110,16 @@ PROTECTED = [
     ("GET", "/sets/import/<token>", "/sets/import/abc", FACULTY),
     ("POST", "/sets/import/<token>", "/sets/import/abc", FACULTY),
     ("GET", "/admin/users", "/admin/users", {Role.ADMIN}),
+    ("GET", "/admin/audit", "/admin/audit", {Role.ADMIN}),
     ("GET", "/admin/users/<int:user_id>", "/admin/users/1", {Role.ADMIN}),
     ("POST", "/admin/users/<int:user_id>/role", "/admin/users/1/role", {Role.ADMIN}),
+    ("POST", "/admin/users/<int:user_id>/cohorts", "/admin/users/1/cohorts", {Role.ADMIN}),
+    (
+        "POST",
+        "/admin/users/<int:user_id>/cohorts/<int:cohort_id>/remove",
+        "/admin/users/1/cohorts/1/remove",
+        {Role.ADMIN},
+    ),
     (
         "POST",
         "/admin/users/<int:user_id>/reset-link",

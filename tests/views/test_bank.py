@@ -285,7 +285,13 @@ def test_images_are_served_only_to_those_who_may_see_them(client, auth, signed_i
     assert client.get(f"/media/{sha}").status_code == 404  # the set is private
     question_set = db.session.scalar(sa.select(QuestionSet))
     bank.update_set(
-        question_set, question_set.title, "", bank.Visibility.PUBLIC, [], question_set.created_at
+        question_set,
+        question_set.title,
+        "",
+        bank.Visibility.PUBLIC,
+        [],
+        question_set.owner,
+        question_set.created_at,
     )
     bank.publish_set(question_set, True, question_set.created_at)
     db.session.commit()
@@ -323,17 +329,34 @@ def test_set_page_filters_by_tag(client, signed_in, clock):
     assert "Renal tubule question" in page and "crescendo" not in page
 
 
-def test_settings_open_a_set_to_cohorts(client, signed_in, auth, create_user, clock):
-    from qbank.models import cohort_sets
-    from qbank.services.cohorts import create_cohort
+def test_settings_share_a_set_only_with_cohorts_that_invited_the_author(
+    client, signed_in, auth, create_user, clock
+):
+    from qbank.models import cohort_sets, set_shares
+    from qbank.services.cohorts import add_faculty, create_cohort
 
-    cohort = create_cohort("Year 3", create_user(), "UTC", clock.now())
+    rep = create_user()
+    cohort = create_cohort("Year 3", rep, "UTC", clock.now())
+    stranger = create_cohort("Year 4 elsewhere", create_user(), "UTC", clock.now())
     question_set = bank.create_set(signed_in, "Renal", "", clock.now())
     db.session.commit()
     url = f"/sets/{question_set.id}/settings"
-    assert "Year 3" in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "Year 3" not in page and "Year 4 elsewhere" not in page
+    assert "No cohort has invited you yet" in page
+
+    add_faculty(cohort, signed_in, rep, clock.now())
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Year 3" in page and "Year 4 elsewhere" not in page
     page = auth.post(url, {"title": "Renal", "description": "", "visibility": "cohorts"})
     assert "Choose at least one cohort" in page.get_data(as_text=True)
+    refused = auth.post(
+        url,
+        {"title": "Renal", "description": "", "visibility": "cohorts", "cohorts": stranger.id},
+    )
+    assert refused.status_code == 200
+    assert "is not a valid choice" in refused.get_data(as_text=True)
     saved = auth.post(
         url,
         {
@@ -346,7 +369,12 @@ def test_settings_open_a_set_to_cohorts(client, signed_in, auth, create_user, cl
     assert saved.status_code == 302
     db.session.refresh(question_set)
     assert (question_set.title, question_set.visibility) == ("Renal II", "cohorts")
-    assert db.session.execute(sa.select(cohort_sets)).all() == [(cohort.id, question_set.id)]
+    assert db.session.execute(
+        sa.select(set_shares.c.cohort_id).where(set_shares.c.set_id == question_set.id)
+    ).scalars().all() == [cohort.id]
+    assert db.session.execute(sa.select(cohort_sets.c.cohort_id, cohort_sets.c.set_id)).all() == [
+        (cohort.id, question_set.id)
+    ]
 
 
 REAL_FILES = [

@@ -8,8 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from qbank.extensions import db
-from qbank.models import Cohort, DailyActivity, Membership, QuestionSet, Role, cohort_sets
+from qbank.models import Cohort, DailyActivity, Membership, QuestionSet, Role, Visibility
+from qbank.services import question_bank as bank
 from qbank.services.cohort_progress import MIN_GROUP_SIZE
+from qbank.services.cohorts import add_faculty
 
 TODAY = date(2026, 3, 2)  # the test clock's day
 
@@ -40,7 +42,9 @@ def cohort_studying(owner, create_user, clock, members=MIN_GROUP_SIZE, title="Re
         db.session.add(Membership(cohort=cohort, user=student, joined_at=clock.now()))
         db.session.add(DailyActivity(user_id=student.id, day=TODAY, reviews=10, correct=n + 5))
     db.session.flush()
-    db.session.execute(sa.insert(cohort_sets).values(cohort_id=cohort.id, set_id=question_set.id))
+    # The class rep invited the owner, who shared the set with the cohort.
+    add_faculty(cohort, owner, owner, clock.now())
+    bank.update_set(question_set, title, "", Visibility.COHORTS, [cohort.id], owner, clock.now())
     db.session.commit()
     return cohort
 

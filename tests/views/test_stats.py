@@ -20,7 +20,12 @@ from qbank.models import (
 
 def studied_question(student, owner, now, tag="Cardiology"):
     question_set = QuestionSet(
-        owner_id=owner.id, title="Heart", published=True, created_at=now, updated_at=now
+        owner_id=owner.id,
+        title="Heart",
+        visibility="public",
+        published=True,
+        created_at=now,
+        updated_at=now,
     )
     question = Question(question_set=question_set, created_at=now, tags=[Tag(name=tag)])
     question.versions.append(
