@@ -39,7 +39,8 @@ run: $(VENV)/.installed-app $(SECRET_FILE)
 	@echo "Demo logins (who, e-mail, password; the rep runs the demo cohort):"
 	@sed 's/^/  /' $(INSTANCE)/demo-logins.txt
 	@echo
-	QBANK_SECRET_KEY_FILE=$(SECRET_FILE) exec $(BIN)/gunicorn --workers $(WORKERS) \
+	QBANK_SECRET_KEY_FILE=$(SECRET_FILE) exec $(BIN)/gunicorn -c python:qbank.gunicorn_conf \
+		--workers $(WORKERS) \
 		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: $(VENV)/.installed-test

@@ -47,6 +47,9 @@ class World:
     reviews: dict[str, ReviewLog] = field(default_factory=dict)
     report: QuestionReport | None = None
     upload: ImportUpload | None = None
+    join_code: str = ""  # as it was built, before any test rotates it
+
+    QUESTIONS_PER_SET = 2
 
     def question(self, question_set: QuestionSet, n: int = 0) -> Question:
         return question_set.questions[n]
@@ -109,7 +112,7 @@ def build_world(create_user, clock: FrozenClock, store: MediaStore) -> World:
         image = store_media(store, tiny_png(colour), owner, now)
         images[visibility.value if visibility != Visibility.COHORTS else "cohort"] = image
         question_set = bank.create_set(owner, title, "", now)
-        for n in range(2):
+        for n in range(World.QUESTIONS_PER_SET):
             stem = f"{title} question {n}"
             if n == 0:
                 stem += f"\n\n![scan]({media_url(image.sha256)})"
@@ -130,6 +133,7 @@ def build_world(create_user, clock: FrozenClock, store: MediaStore) -> World:
         public_set=sets[Visibility.PUBLIC],
         private_set=sets[Visibility.PRIVATE],
         media=images,
+        join_code=cohort.join_code,
     )
     first = world.question(world.cohort_set)
     for name in ("member", "former"):
