@@ -350,7 +350,7 @@ def _unanswered(user: User, set_id: int) -> int:
     )
 
 
-def _answers(user_id: int) -> Iterator[Answer]:
+def _answers(user_id: int, without: int | None = None) -> Iterator[Answer]:
     rows = db.session.execute(
         sa.select(
             ReviewLog.day,
@@ -363,7 +363,11 @@ def _answers(user_id: int) -> Iterator[Answer]:
             Question.set_id,
         )
         .join(Question, Question.id == ReviewLog.question_id)
-        .where(ReviewLog.user_id == user_id, ReviewLog.undone_at.is_(None))
+        .where(
+            ReviewLog.user_id == user_id,
+            ReviewLog.undone_at.is_(None),
+            ReviewLog.id != without if without is not None else sa.true(),
+        )
         .order_by(ReviewLog.reviewed_at, ReviewLog.id)
         .execution_options(yield_per=5000)
     )
@@ -441,8 +445,17 @@ def replay(answers: Iterable[Answer], goals: rules.GoalHistory, sets: SetCatalog
 def rebuild_user(user: User, now: datetime) -> Projection:
     """Recompute one student's projections from their review log."""
     db.session.flush()
-    for model in (DailyActivity, UserStats, Badge):
-        db.session.execute(sa.delete(model).where(model.user_id == user.id))
+    p, _ = replay_user(user)
+    store_projection(user, p, now)
+    return p
+
+
+def replay_user(user: User, without: int | None = None) -> tuple[Projection, rules.GoalHistory]:
+    """Fold one student's log (leaving out one review, if asked) without writing anything.
+
+    Returns the goals it judged the days by, so a caller that stores the result later
+    can check they still hold.
+    """
     sets = SetCatalog.load(
         db.session.scalars(
             sa.select(Question.set_id)
@@ -451,10 +464,16 @@ def rebuild_user(user: User, now: datetime) -> Projection:
             .distinct()
         ).all()
     )
-    p = replay(_answers(user.id), goal_history(user), sets)
+    goals = goal_history(user)
+    return replay(_answers(user.id, without), goals, sets), goals
+
+
+def store_projection(user: User, p: Projection, now: datetime) -> None:
+    """Replace one student's projections with a replayed fold."""
+    for model in (DailyActivity, UserStats, Badge):
+        db.session.execute(sa.delete(model).where(model.user_id == user.id))
     _insert_fresh(user.id, p, now)
     db.session.expire_all()  # rows loaded before the delete are stale
-    return p
 
 
 def rebuild_all(now: datetime, progress: Any = None) -> int:

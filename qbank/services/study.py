@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from qbank.domain import answers, scheduling
 from qbank.domain.days import day_bounds, study_day
+from qbank.domain.gamification import GoalHistory
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
 from qbank.models import (
@@ -32,8 +33,13 @@ from qbank.models import (
     ReviewMode,
     User,
 )
-from qbank.services import access
-from qbank.services.gamification import apply_answer, rebuild_user
+from qbank.services import access, gamification
+from qbank.services.gamification import (
+    apply_answer,
+    goal_history,
+    rebuild_user,
+    store_projection,
+)
 from qbank.services.question_bank import current_version
 
 TIME_CAP_MS = 60_000  # longer answers count as 60 s in statistics
@@ -463,17 +469,45 @@ def due_count(user: User, now: datetime) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(due.subquery()))
 
 
-def undo_last_answer(user: User, now: datetime) -> ReviewLog | None:
-    """Take back the student's last answer: the card returns to where it was.
+@dataclass(frozen=True)
+class UndoPlan:
+    """The slow half of an undo, done before the write lock: the log replayed without it."""
 
-    The review stays in the log, marked undone; every projection ignores it.
-    """
-    log = db.session.scalar(
+    log_id: int
+    projection: gamification.Projection
+    goals: GoalHistory
+
+
+def _last_answer(user: User) -> ReviewLog | None:
+    return db.session.scalar(
         sa.select(ReviewLog)
         .where(ReviewLog.user_id == user.id, ReviewLog.undone_at.is_(None))
         .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
         .limit(1)
     )
+
+
+def plan_undo(user: User) -> UndoPlan | None:
+    """Replay the student's log without their last answer, reading only.
+
+    A student with years of answers takes a while to replay; doing it here keeps the
+    write lock (SQLite's, for everyone) for the few rows the undo writes.
+    """
+    log = _last_answer(user)
+    if log is None:
+        return None
+    projection, goals = gamification.replay_user(user, without=log.id)
+    return UndoPlan(log.id, projection, goals)
+
+
+def undo_last_answer(user: User, now: datetime, plan: UndoPlan | None = None) -> ReviewLog | None:
+    """Take back the student's last answer: the card returns to where it was.
+
+    The review stays in the log, marked undone; every projection ignores it. A plan
+    made before the lock is used if it still holds (the same last answer, the same
+    goals); otherwise the log is replayed here.
+    """
+    log = _last_answer(user)
     if log is None:
         return None
     state = _state(user, log.question_id)
@@ -484,7 +518,10 @@ def undo_last_answer(user: User, now: datetime) -> ReviewLog | None:
         _apply(state, Memory.from_json(log.state_before))
     log.undone_at = now
     db.session.flush()
-    rebuild_user(user, now)  # undo is rare: replaying the student's log keeps it exact
+    if plan is not None and plan.log_id == log.id and plan.goals == goal_history(user):
+        store_projection(user, plan.projection, now)
+    else:
+        rebuild_user(user, now)
     return log
 
 

@@ -209,9 +209,10 @@ def undo() -> ResponseReturnValue:
     """Take back the last answer and show that card again."""
     if not ActionForm().validate_on_submit():
         abort(400)
+    plan = study.plan_undo(current_user)
     with write_transaction():
         study.lock_student(current_user)
-        log = study.undo_last_answer(current_user, clock.now())
+        log = study.undo_last_answer(current_user, clock.now(), plan)
     if log is None:
         flash("There is no answer to undo.", "info")
         return redirect(url_for("study.today"))

@@ -181,6 +181,30 @@ def test_undo_restores_the_card_and_keeps_the_log(student, make_set, clock):
     assert study.today_for(student, clock.now()).done == 2  # the undone answer does not count
 
 
+def test_an_undo_planned_before_the_lock_gives_what_a_full_replay_gives(student, make_set, clock):
+    from qbank.services.gamification import rebuild_user
+    from tests.projection_helpers import snapshot
+
+    enrollment.enroll(student, make_set(4), clock.now())
+    db.session.commit()
+    for _ in range(6):
+        answer(student, next_question(student, clock.now()), clock.now())
+        clock.advance(minutes=11)
+    plan = study.plan_undo(student)
+    undone = study.undo_last_answer(student, clock.now(), plan)
+    planned = snapshot(student)
+    rebuild_user(student, clock.now())
+    assert undone.id == plan.log_id and snapshot(student) == planned
+
+    stale = study.plan_undo(student)  # then another answer comes in before the lock
+    latest = answer(student, next_question(student, clock.now()), clock.now())
+    undone = study.undo_last_answer(student, clock.now(), stale)
+    replayed_in_the_lock = snapshot(student)
+    rebuild_user(student, clock.now())
+    assert undone.id == latest.id and snapshot(student) == replayed_in_the_lock
+    assert stale.log_id != latest.id
+
+
 def test_undoing_a_first_answer_makes_the_card_new_again(student, make_set, clock):
     enrollment.enroll(student, make_set(1), clock.now())
     db.session.commit()
