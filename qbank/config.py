@@ -78,6 +78,7 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         # (PostgreSQL) before the user is asked to send it again: well inside gunicorn's
         # 30 s worker timeout, and far above the queue 50 students answering at once make.
         "QBANK_DATABASE_BUSY_TIMEOUT_MS": _int(environ, "QBANK_DATABASE_BUSY_TIMEOUT_MS", 10_000),
+        "QBANK_LOG_LEVEL": (environ.get("QBANK_LOG_LEVEL") or "INFO").upper(),
     }
 
 
@@ -90,5 +91,7 @@ def check_config(config: Mapping[str, Any]) -> None:
             "QBANK_SECRET_KEY is not set. Set it (or QBANK_SECRET_KEY_FILE) to a long random "
             'string, for example: python -c "import secrets; print(secrets.token_hex(32))".'
         )
+    if config.get("QBANK_LOG_LEVEL", "INFO") not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError("QBANK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
     if len(config["SECRET_KEY"]) < 32 and not config.get("TESTING"):
         raise ConfigError("QBANK_SECRET_KEY is too short: use at least 32 random characters.")
