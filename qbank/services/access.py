@@ -96,9 +96,9 @@ def can_see_set(user: User, question_set: QuestionSet) -> bool:
     )
 
 
-def studied_set_ids(user: User) -> sa.Select[tuple[int]]:
-    """The sets this student studies now: enrolled in, and still open to them."""
-    enrolled = (
+def enrolled_in(user: User) -> sa.ColumnElement[bool]:
+    """Sets the student has chosen (or been given) to study and not left: not access."""
+    return (
         sa.select(Enrollment.id)
         .where(
             Enrollment.set_id == QuestionSet.id,
@@ -107,8 +107,21 @@ def studied_set_ids(user: User) -> sa.Select[tuple[int]]:
         )
         .exists()
     )
+
+
+def studied_set_ids(user: User) -> sa.Select[tuple[int]]:
+    """The sets this student studies now: enrolled in, and still open to them."""
     # Never correlated: it must mean the same inside a query that joins the sets itself.
-    return sa.select(QuestionSet.id).where(open_sets(user), enrolled).correlate(None)
+    return sa.select(QuestionSet.id).where(open_sets(user), enrolled_in(user)).correlate(None)
+
+
+def live_question_count() -> sa.ScalarSelect[int]:
+    """How many live (not retired) questions a set holds, for a select of sets."""
+    return (
+        sa.select(sa.func.count(Question.id))
+        .where(Question.set_id == QuestionSet.id, Question.retired_at.is_(None))
+        .scalar_subquery()
+    )
 
 
 def studied_questions(user: User) -> sa.ColumnElement[bool]:

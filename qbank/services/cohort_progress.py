@@ -266,10 +266,9 @@ def cohort_progress(cohort: Cohort, user: User, now: datetime) -> CohortProgress
         sa.select(sa.func.count()).select_from(Membership).where(Membership.cohort_id == cohort.id)
     )
     shown = members >= MIN_GROUP_SIZE
+    sets = sa.select(QuestionSet, access.live_question_count())
     assigned = db.session.execute(
-        _assigned_sets(sa.select(QuestionSet, _live_questions()), user, cohort.id).order_by(
-            QuestionSet.title, QuestionSet.id
-        )
+        _assigned_sets(sets, user, cohort.id).order_by(QuestionSet.title, QuestionSet.id)
     ).all()
     recent = _recent_activity([cohort], Membership.cohort_id == cohort.id, now) if shown else {}
     summary = CohortSummary(cohort, members, len(assigned), *recent.get(cohort.id, (None, None)))
@@ -287,14 +286,6 @@ def cohort_progress(cohort: Cohort, user: User, now: datetime) -> CohortProgress
         weeks=_weeks(cohort, members, today),
         on_a_streak=_on_a_streak(cohort, today),
         sets=_set_progress(cohort, members, assigned),
-    )
-
-
-def _live_questions() -> sa.ScalarSelect[int]:
-    return (
-        sa.select(sa.func.count(Question.id))
-        .where(Question.set_id == QuestionSet.id, Question.retired_at.is_(None))
-        .scalar_subquery()
     )
 
 

@@ -14,7 +14,6 @@ from qbank.models import (
     CohortFaculty,
     MemberRole,
     Membership,
-    Question,
     QuestionSet,
     Role,
     User,
@@ -230,11 +229,7 @@ class AssignableSet:
 
 def assignable_sets(cohort: Cohort) -> list[AssignableSet]:
     """The sets a rep may assign to the cohort (those it may see), and whether each is."""
-    count = (
-        sa.select(sa.func.count(Question.id))
-        .where(Question.set_id == QuestionSet.id, Question.retired_at.is_(None))
-        .scalar_subquery()
-    )
+    count = access.live_question_count()
     assigned = (
         sa.select(cohort_sets.c.set_id)
         .where(cohort_sets.c.set_id == QuestionSet.id, cohort_sets.c.cohort_id == cohort.id)
@@ -292,18 +287,6 @@ def add_faculty(cohort: Cohort, faculty: User, by: User, now: datetime) -> None:
             faculty=faculty.id,
             faculty_email=faculty.email,
         )
-
-
-def cohorts_working_with(faculty: User) -> list[Cohort]:
-    """The cohorts that invited this faculty member (or an admin gave them)."""
-    return list(
-        db.session.scalars(
-            sa.select(Cohort)
-            .join(CohortFaculty, CohortFaculty.cohort_id == Cohort.id)
-            .where(CohortFaculty.user_id == faculty.id)
-            .order_by(Cohort.name, Cohort.id)
-        )
-    )
 
 
 def remove_faculty(cohort: Cohort, user_id: int, by: User, now: datetime) -> None:

@@ -15,7 +15,6 @@ from qbank.extensions import db
 from qbank.models import (
     Enrollment,
     Membership,
-    Question,
     QuestionSet,
     User,
     cohort_sets,
@@ -36,20 +35,8 @@ class LibraryLine:
 
 def library_for(user: User) -> list[LibraryLine]:
     """The sets open to this student, with whether they study each."""
-    count = (
-        sa.select(sa.func.count(Question.id))
-        .where(Question.set_id == QuestionSet.id, Question.retired_at.is_(None))
-        .scalar_subquery()
-    )
-    active = (
-        sa.select(Enrollment.id)
-        .where(
-            Enrollment.set_id == QuestionSet.id,
-            Enrollment.user_id == user.id,
-            Enrollment.unenrolled_at.is_(None),
-        )
-        .exists()
-    )
+    count = access.live_question_count()
+    active = access.enrolled_in(user)
     rows = db.session.execute(
         sa.select(QuestionSet, count, active)
         .where(access.open_sets(user))

@@ -52,11 +52,7 @@ class SetSummary:
 
 def sets_owned_by(user: User) -> list[SetSummary]:
     """List the sets ``user`` may manage (admins: every set) with live question counts."""
-    count = (
-        sa.select(sa.func.count(Question.id))
-        .where(Question.set_id == QuestionSet.id, Question.retired_at.is_(None))
-        .scalar_subquery()
-    )
+    count = access.live_question_count()
     statement = sa.select(QuestionSet, count).order_by(QuestionSet.title, QuestionSet.id)
     if not user.has_role(Role.ADMIN):
         statement = statement.where(QuestionSet.owner_id == user.id)

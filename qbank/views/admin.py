@@ -15,7 +15,7 @@ from qbank import clock
 from qbank.database import write_transaction
 from qbank.extensions import db
 from qbank.models import Cohort, Role, User
-from qbank.services import accounts, audit, cohorts
+from qbank.services import access, accounts, audit, cohorts
 from qbank.services.directory import search_users
 from qbank.views.guards import role_required
 
@@ -38,7 +38,7 @@ class CohortGrantForm(FlaskForm):
 
 def _grant_form(target: User) -> CohortGrantForm:
     form = CohortGrantForm()
-    taken = {c.id for c in cohorts.cohorts_working_with(target)}
+    taken = {c.id for c in db.session.scalars(access.invited_cohorts(target)).all()}
     form.cohort.choices = [
         SelectChoice(c.id, c.name)
         for c in db.session.scalars(sa.select(Cohort).order_by(Cohort.name, Cohort.id))
@@ -56,7 +56,7 @@ def _user_page(
         role_form=RoleForm(role=target.role),
         reset_form=ResetLinkForm(),
         grant_form=_grant_form(target),
-        cohorts=cohorts.cohorts_working_with(target),
+        cohorts=db.session.scalars(access.invited_cohorts(target)).all(),
         reset_url=reset_url,
         reset_hours=reset_hours,
     )
