@@ -13,9 +13,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable
 from contextlib import closing
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,144 +29,29 @@ from qbank.importers.drafts import (
     Problem,
 )
 from qbank.models import QuestionKind
+from tests.anki_decks import (
+    BASIC,
+    BASIC_BACK,
+    CLOZE,
+    JPEG,
+    PNG,
+    REVERSED,
+    Deck,
+    Note,
+    build_apkg,
+    build_collection,
+    note_type,
+    zip_of,
+)
 
 ANKI_DECKS = Path(__file__).resolve().parents[3] / "shared" / "data" / "anki"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
-JPEG = b"\xff\xd8\xff\xe0" + bytes(16)
-BASIC_BACK = "{{FrontSide}}\n\n<hr id=answer>\n\n{{Back}}"
-
-
-# --- building decks -----------------------------------------------------------------------
-
-_ids = itertools.count(1_700_000_000_000)
-
-
-def note_type(
-    name: str, fields: list[str], templates: list[tuple[str, str, str]], *, cloze: bool = False
-) -> dict[str, Any]:
-    """A note type as Anki's ``col.models`` JSON holds it: fields, and (name, qfmt, afmt)."""
-    return {
-        "id": next(_ids),
-        "name": name,
-        "type": 1 if cloze else 0,
-        "flds": [{"name": f, "ord": i} for i, f in enumerate(fields)],
-        "tmpls": [
-            {"name": n, "qfmt": q, "afmt": a, "ord": i} for i, (n, q, a) in enumerate(templates)
-        ],
-    }
-
-
-BASIC = note_type("Basic", ["Front", "Back"], [("Card 1", "{{Front}}", BASIC_BACK)])
-REVERSED = note_type(
-    "Basic (and reversed card)",
-    ["Front", "Back"],
-    [
-        ("Card 1", "{{Front}}", BASIC_BACK),
-        ("Card 2", "{{Back}}", "{{FrontSide}}\n\n<hr id=answer>\n\n{{Front}}"),
-    ],
-)
-CLOZE = note_type(
-    "Cloze", ["Text", "Extra"], [("Cloze", "{{cloze:Text}}", "{{cloze:Text}}<br>\n{{Extra}}")],
-    cloze=True,
-)  # fmt: skip
-
-
-@dataclass
-class Note:
-    type: dict[str, Any]
-    fields: list[str]
-    tags: str = ""
-    guid: str = field(default_factory=lambda: f"guid{next(_ids)}")
-    deck: int = 1
-
-
-@dataclass
-class Deck:
-    """What goes into a built .apkg; every part can be replaced to make it broken."""
-
-    notes: list[Note]
-    media: dict[str, bytes] = field(default_factory=dict)  # real name -> bytes
-    decks: dict[int, str] = field(default_factory=lambda: {1: "Default"})
-    collection_name: str = "collection.anki2"
-    collection: bytes | None = None  # instead of building one
-    media_map: Any = None  # instead of numbering ``media``
-    members: dict[str, bytes] = field(default_factory=dict)  # more files in the zip
 
 
 @pytest.fixture
 def make_apkg(tmp_path: Path) -> Callable[[Deck], bytes]:
     """Return a function that writes a Deck as an .apkg in Anki's old (schema 11) layout."""
     counter = itertools.count()
-
-    def make(deck: Deck) -> bytes:
-        collection = deck.collection
-        if collection is None:
-            collection = _collection(deck, tmp_path / f"collection{next(counter)}.anki2")
-        media_map = deck.media_map
-        numbered = {str(i): (name, data) for i, (name, data) in enumerate(deck.media.items())}
-        if media_map is None:
-            media_map = {number: name for number, (name, _) in numbered.items()}
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-            package.writestr(deck.collection_name, collection)
-            for number, (_, data) in numbered.items():
-                package.writestr(number, data)
-            package.writestr("media", json.dumps(media_map))
-            for name, data in deck.members.items():
-                package.writestr(name, data)
-        return buffer.getvalue()
-
-    return make
-
-
-def _collection(deck: Deck, path: Path) -> bytes:
-    types = {str(n.type["id"]): n.type for n in deck.notes}
-    decks = {str(i): {"id": i, "name": name, "desc": ""} for i, name in deck.decks.items()}
-    with closing(sqlite3.connect(path)) as db:
-        db.executescript(
-            """
-            CREATE TABLE col (id integer primary key, crt integer not null,
-                mod integer not null, scm integer not null, ver integer not null,
-                dty integer not null, usn integer not null, ls integer not null,
-                conf text not null, models text not null, decks text not null,
-                dconf text not null, tags text not null);
-            CREATE TABLE notes (id integer primary key, guid text not null,
-                mid integer not null, mod integer not null, usn integer not null,
-                tags text not null, flds text not null, sfld integer not null,
-                csum integer not null, flags integer not null, data text not null);
-            CREATE TABLE cards (id integer primary key, nid integer not null,
-                did integer not null, ord integer not null, mod integer not null,
-                usn integer not null, type integer not null, queue integer not null,
-                due integer not null, ivl integer not null, factor integer not null,
-                reps integer not null, lapses integer not null, left integer not null,
-                odue integer not null, odid integer not null, flags integer not null,
-                data text not null);
-            """
-        )
-        db.execute(
-            "INSERT INTO col VALUES (1, 0, 0, 0, 11, 0, 0, 0, '{}', ?, ?, '{}', '{}')",
-            (json.dumps(types), json.dumps(decks)),
-        )
-        for note in deck.notes:
-            note_id = next(_ids)
-            db.execute(
-                "INSERT INTO notes VALUES (?, ?, ?, 0, 0, ?, ?, '', 0, 0, '')",
-                (note_id, note.guid, note.type["id"], f" {note.tags} ", "\x1f".join(note.fields)),
-            )
-            db.execute(
-                "INSERT INTO cards VALUES (?, ?, ?, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '')",
-                (next(_ids), note_id, note.deck),
-            )
-        db.commit()
-    return path.read_bytes()
-
-
-def zip_of(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        for name, data in members.items():
-            package.writestr(name, data)
-    return buffer.getvalue()
+    return lambda deck: build_apkg(deck, tmp_path / f"collection{next(counter)}.anki2")
 
 
 def real_deck(name: str) -> ParseResult:
@@ -859,6 +742,6 @@ def _garble_base() -> tuple[tuple[str, bytes], ...]:
     with tempfile.TemporaryDirectory() as folder:
         image = '<img src="a.png"> Q [sound:s.mp3]'
         deck = Deck([Note(BASIC, [image, "A"]), Note(CLOZE, ["{{c1::x}}", ""])])
-        collection = _collection(deck, Path(folder) / "c.anki2")
+        collection = build_collection(deck, Path(folder) / "c.anki2")
     media = json.dumps({"0": "a.png", "1": "s.mp3"}).encode()
     return (("collection.anki2", collection), ("0", PNG), ("1", b"ID3"), ("media", media))
