@@ -4,12 +4,18 @@ Everything faculty or an import file wrote passes through ``render`` on its way 
 page. The sanitizer keeps formatting (tables, lists, sub/superscript, images from our
 own media store) and drops scripts, event handlers, styles, ``javascript:`` URLs and
 frames, whatever the source.
+
+Before sanitizing, tags that would nest too deep are shown as text (see
+``_bound_nesting``): the browser-grade parser inside the sanitizer repairs HTML in work
+that grows with the nesting, so a text of 200,000 nested tags would hold up every page
+that shows it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 
 import nh3
 from markdown_it import MarkdownIt
@@ -51,6 +57,30 @@ _cleaner = nh3.Cleaner(
 )
 _markdown = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
+# Elements open at once; real question text stays far below. Past it, tags show as text.
+MAX_DEPTH = 100
+# Formatting elements (<b>, <a>, <font> ...) left open: an HTML parser opens them again in
+# every block that follows, so each one left open can multiply the page.
+MAX_OPEN_FORMATTING = 20
+
+# A start or end tag as an HTML parser sees it: "<" and a letter. It also matches inside
+# comments and attribute values, which only makes the count err on the safe side.
+_TAG_OPEN = re.compile(r"<(/?)([A-Za-z][^\t\n\f\r />]*)")
+_VOID = frozenset({
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img",
+    "input", "keygen", "link", "meta", "param", "source", "track", "wbr",
+})  # fmt: skip
+# Elements that the next one of their kind closes, and that cannot nest without a
+# counted container between them (a list, a table).
+_CLOSED_BY_NEXT = frozenset({
+    "p", "li", "dd", "dt", "option", "tr", "td", "th", "thead", "tbody", "tfoot",
+    "caption", "colgroup",
+})  # fmt: skip
+_FORMATTING = frozenset({
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong",
+    "tt", "u",
+})  # fmt: skip
+
 
 def render(text: str) -> str:
     """Render Markdown (with any HTML in it) to sanitized HTML."""
@@ -63,9 +93,45 @@ def render(text: str) -> str:
 # result page, for every student, and the HTML depends on the text alone.
 @functools.lru_cache(maxsize=4096)
 def _render(text: str) -> str:
-    return _cleaner.clean(_markdown.render(text))
+    return _cleaner.clean(_bound_nesting(_markdown.render(text)))
 
 
 def sanitize(html: str) -> str:
     """Sanitize an HTML fragment with the same rules as ``render``."""
-    return _cleaner.clean(html)
+    return _cleaner.clean(_bound_nesting(html))
+
+
+def _bound_nesting(html: str) -> str:
+    """Turn the start tags past ``MAX_DEPTH`` (or past ``MAX_OPEN_FORMATTING``) into text.
+
+    Counts open elements by name, in one pass: an end tag closes one of its name if any
+    is open, as a parser would; elements a parser closes on its own stay counted, so the
+    count errs high, never low. Text within the limits is returned unchanged.
+    """
+    open_by_name: Counter[str] = Counter()
+    depth = formatting = 0
+    cut: list[int] = []
+    for match in _TAG_OPEN.finditer(html):
+        name = match.group(2).lower()
+        if name in _VOID or name in _CLOSED_BY_NEXT:
+            continue
+        is_formatting = name in _FORMATTING
+        if match.group(1):  # an end tag
+            if open_by_name[name]:
+                open_by_name[name] -= 1
+                depth -= 1
+                formatting -= is_formatting
+        elif depth >= MAX_DEPTH or (is_formatting and formatting >= MAX_OPEN_FORMATTING):
+            cut.append(match.start())
+        else:
+            open_by_name[name] += 1
+            depth += 1
+            formatting += is_formatting
+    if not cut:
+        return html
+    pieces, start = [], 0
+    for at in cut:
+        pieces += [html[start:at], "&lt;"]
+        start = at + 1
+    pieces.append(html[start:])
+    return "".join(pieces)
