@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
         settings,
         stats,
         study,
+        unstorable,
     )
 
     app.register_blueprint(auth.bp)
@@ -136,4 +137,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)
+    unstorable.register(app)
     app.jinja_env.filters["markdown"] = lambda text: Markup(render(text or ""))

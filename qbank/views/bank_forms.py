@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -17,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from qbank.importers.drafts import MAX_OPTIONS, OptionDraft, QuestionDraft
+from qbank.importers.drafts import MAX_OPTIONS, OPTION_KEYS, OptionDraft, QuestionDraft
 from qbank.models import QuestionKind, Visibility
 
 KIND_LABELS = {
@@ -82,6 +84,15 @@ class QuestionForm(FlaskForm):
         description="PNG, JPEG, GIF or WebP. It is added to the end of the question; move the "
         "line it adds to place it elsewhere.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each row's fields say which option they belong to, on the page and in messages.
+        for letter, entry in zip(OPTION_KEYS, self.options, strict=False):
+            entry.form.text.label.text = f"Option {letter}"
+            entry.form.rationale.label.text = f"Why, option {letter}"
+            entry.form.correct.label.text = f"Correct, option {letter}"
+            entry.form.fixed.label.text = f"Keep last, option {letter}"
 
     def to_draft(self) -> QuestionDraft:
         kind = QuestionKind(self.kind.data)
