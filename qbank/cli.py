@@ -163,7 +163,11 @@ def import_file(file: Path, title: str, owner: str, fmt: str | None, dry_run: bo
     target = db.session.scalar(
         sa.select(QuestionSet).where(QuestionSet.owner_id == user.id, QuestionSet.title == title)
     )
-    fmt, parsed = formats.parse_upload(file.read_bytes(), file.name, fmt)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"{file.name} cannot be read: {exc.strerror}.") from None
+    fmt, parsed = formats.parse_upload(data, file.name, fmt)
     plan = imports.plan_import(parsed, target) if parsed.ok else None
     _echo_report(file.name, fmt, parsed, plan, target)
     if not parsed.ok:
@@ -171,19 +175,22 @@ def import_file(file: Path, title: str, owner: str, fmt: str | None, dry_run: bo
     if dry_run:
         click.echo("Dry run: nothing was saved.")
         return
-    with (
-        click.progressbar(length=len(parsed.drafts), label="Saving") as bar,
-        write_transaction(),
-    ):
-        outcome = imports.import_questions(
-            parsed,
-            user,
-            clock.now(),
-            current_app.extensions["qbank_media"],
-            target=target,
-            title=title,
-            progress=lambda done: bar.update(done - bar.pos),
-        )
+    try:
+        with (
+            click.progressbar(length=len(parsed.drafts), label="Saving") as bar,
+            write_transaction(),
+        ):
+            outcome = imports.import_questions(
+                parsed,
+                user,
+                clock.now(),
+                current_app.extensions["qbank_media"],
+                target=target,
+                title=title,
+                progress=lambda done: bar.update(done - bar.pos),
+            )
+    except imports.ImportRefused as exc:  # the report missed it; the service did not
+        raise click.ClickException(str(exc)) from None
     counts = outcome.counts
     click.echo(
         f'Imported into "{outcome.question_set.title}" (set {outcome.question_set.id}): '

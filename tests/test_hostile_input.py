@@ -8,13 +8,16 @@ form for fails the test until one does.
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,9 +28,10 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from qbank.extensions import db
-from qbank.models import Role, User, Visibility
+from qbank.models import QuestionSet, Role, User, Visibility
 from qbank.services import accounts, cohorts, enrollment, fsrs_tuning, imports, study
 from qbank.services import question_bank as bank
+from tests.anki_decks import BASIC, Deck, Note, build_apkg
 from tests.bank_helpers import json_question, qbank_json_file, sba, tiny_png
 from tests.conftest import csrf_token
 
@@ -382,3 +386,221 @@ def test_nul_in_an_option_of_the_question_form_names_that_option(client, auth, w
     assert response.status_code == 400
     assert "The field “Option B” contains a character" in page_text(response)
     assert snapshot() == before
+
+
+# --- question files -----------------------------------------------------------------------
+
+CSV_HEADER = "kind,stem,option_a,option_b,answer\n"
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>'
+HTML_PAGE = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+DEEP = 200_000
+
+
+def moodle_file(text: str = "Which valve?", files: str = "") -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="multichoice">
+    <name><text>Valve</text></name>
+    <questiontext format="html"><text>{text}</text>{files}</questiontext>
+    <answer fraction="100"><text>Aortic</text></answer>
+    <answer fraction="0"><text>Mitral</text></answer>
+  </question>
+</quiz>
+""".encode()
+
+
+def moodle_image(name: str, data: bytes) -> bytes:
+    text = f'&lt;p&gt;See &lt;img src="@@PLUGINFILE@@/{name}"&gt;&lt;/p&gt;'
+    encoded = base64.b64encode(data).decode()
+    return moodle_file(text, f'<file name="{name}" path="/" encoding="base64">{encoded}</file>')
+
+
+def anki_file(folder: Path, front: str = "Which valve?", **deck: Any) -> bytes:
+    return build_apkg(Deck([Note(BASIC, [front, "Aortic"])], **deck), folder / "c.anki2")
+
+
+def deep_json() -> bytes:
+    head = '{"format": "qbank", "version": 1,\n"questions": [\n{"stem": "Deep", "tags": '
+    return (head + "[" * DEEP + "]" * DEEP + "}]}").encode()
+
+
+# name: (file name, its bytes from a scratch folder, what the report must say)
+HOSTILE_FILES: dict[str, tuple[str, Callable[[Path], bytes], list[str]]] = {
+    "NUL in a CSV cell": (
+        "nul.csv",
+        lambda _: (CSV_HEADER + f"single,Which valve?,Aortic,Mitral{NUL},A\n").encode(),
+        ["row 2", "option B contains a character qbank cannot store (NUL)"],
+    ),
+    "NUL in a JSON string": (
+        "nul.json",
+        lambda _: qbank_json_file([json_question(1, explanation=f"Because{NUL}.")]),
+        ["question 1", "the explanation contains a character qbank cannot store (NUL)"],
+    ),
+    "a lone surrogate in a JSON string": (
+        "surrogate.json",
+        lambda _: qbank_json_file([json_question(1, stem="Which \ud800 valve?")]),
+        ["question 1", "cannot store (U+D800)"],
+    ),
+    "NUL in a Moodle XML text": (
+        "nul.xml",
+        lambda _: moodle_file(f"Which{NUL} valve?"),
+        ["line 5", "NUL"],
+    ),
+    "a NUL reference in a Moodle XML text": (
+        "nul-reference.xml",
+        lambda _: moodle_file("Which&#0; valve?"),
+        ["line 5", "NUL"],
+    ),
+    "NUL in a GIFT question": (
+        "nul.gift",
+        lambda _: f"::Valve:: Which{NUL} valve? {{=Aortic ~Mitral}}\n".encode(),
+        ["line 1", "the question text contains a character qbank cannot store (NUL)"],
+    ),
+    "NUL in an Anki note": (
+        "nul.apkg",
+        lambda folder: anki_file(folder, front=f"Which{NUL} valve?"),
+        ["note 1", "the front contains a character qbank cannot store (NUL)"],
+    ),
+    "200,000-deep qbank JSON": (
+        "deep.json",
+        lambda _: deep_json(),
+        ["nests deeper than qbank reads: more than 100 levels, at line 3"],
+    ),
+    "200,000-deep Moodle XML": (
+        "deep.xml",
+        lambda _: moodle_file("<div>" * DEEP + "x" + "</div>" * DEEP),
+        ["nests deeper than qbank reads: more than 100 levels, at line 5"],
+    ),
+    "200,000 braces in GIFT": (
+        "deep.gift",
+        lambda _: ("::Braces:: Which? " + "{" * DEEP + "=A ~B" + "}" * DEEP).encode(),
+        ["line 1", "are not closed before the next {"],
+    ),
+    "200,000-deep JSON in an Anki package": (
+        "deep.apkg",
+        lambda folder: anki_file(folder, models="[" * DEEP + "]" * DEEP),
+        ["note types", "nest deeper than qbank reads: more than 100 levels, at line 1"],
+    ),
+    "a 200,000-character stem in qbank JSON": (
+        "long.json",
+        lambda _: qbank_json_file([json_question(1, stem="*a* " * 50_000)]),
+        ["question 1", "the question text holds 200,000 characters; qbank takes at most 100,000"],
+    ),
+    "an SVG as qbank JSON media": (
+        "svg.json",
+        lambda _: qbank_json_file(
+            [json_question(1, stem="See ![x](qbank-media:logo.png)")],
+            media={"logo.png": SVG},
+        ),
+        ["media file logo.png", "it is an SVG image"],
+    ),
+    "an HTML page posing as a PNG in qbank JSON": (
+        "html.json",
+        lambda _: qbank_json_file(
+            [json_question(1, stem="See ![x](qbank-media:heart.png)")],
+            media={"heart.png": HTML_PAGE},
+        ),
+        ["media file heart.png", "it is an HTML page"],
+    ),
+    "an HTML page posing as a PNG in Moodle XML": (
+        "html.xml",
+        lambda _: moodle_image("heart.png", HTML_PAGE),
+        ['media file "heart.png"', "it is an HTML page"],
+    ),
+    "an SVG in Moodle XML": (
+        "svg.xml",
+        lambda _: moodle_image("logo.svg", SVG),
+        ['media file "logo.svg"', "SVG"],
+    ),
+    "an HTML page posing as a PNG in an Anki package": (
+        "html.apkg",
+        lambda folder: anki_file(
+            folder, front='<img src="heart.png">', media={"heart.png": HTML_PAGE}
+        ),
+        ["media file 0 (heart.png)", "it is an HTML page"],
+    ),
+}
+
+
+@pytest.fixture
+def faculty(create_user) -> User:
+    return create_user(role=Role.FACULTY, email="fac@example.edu", display_name="Dr Fac")
+
+
+def upload(client: FlaskClient, data: bytes, filename: str):
+    response = client.post(
+        "/sets/import",
+        data={
+            "file": (io.BytesIO(data), filename),
+            "csrf_token": csrf_token(client, "/sets/import"),
+            "format": "",
+            "target": "0",
+        },
+        content_type="multipart/form-data",
+    )
+    # The test client spools a large body to a temporary file that it leaves open.
+    response.request.input_stream.close()
+    return response
+
+
+@pytest.mark.parametrize("case", HOSTILE_FILES)
+def test_hostile_file_gets_a_located_report_and_confirming_saves_nothing(
+    client, auth, faculty, tmp_path, case
+):
+    filename, make, expected = HOSTILE_FILES[case]
+    auth.login(faculty.email)
+    before = snapshot()
+    started = time.perf_counter()
+    report_url = upload(client, make(tmp_path), filename).headers["Location"]
+    report = client.get(report_url)
+    text = page_text(report)
+    assert report.status_code == 200
+    errors = text[text.index("to fix — nothing was saved") : text.index("Fix the file")]
+    for words in expected:
+        assert words in errors
+    assert "Import 1 question" not in text  # no confirm button
+    confirmed = client.post(report_url, data={"csrf_token": csrf_token(client, report_url)})
+    assert confirmed.status_code == 200
+    assert time.perf_counter() - started < 30  # bounded work, however deep the file
+    assert changed_tables(before, snapshot()) == ["import_uploads"]  # the upload waits
+
+
+@pytest.mark.parametrize("case", HOSTILE_FILES)
+def test_hostile_file_gets_a_located_message_from_the_cli_and_no_traceback(
+    runner, faculty, tmp_path, case
+):
+    filename, make, expected = HOSTILE_FILES[case]
+    path = tmp_path / filename
+    path.write_bytes(make(tmp_path))
+    before = snapshot()
+    result = runner.invoke(args=["import", str(path), "--set", "Hostile", "--owner", faculty.email])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit), result.exc_info
+    assert no_traceback(result.output)
+    for words in expected:
+        assert words in result.output
+    assert "nothing was saved" in result.output
+    assert changed_tables(before, snapshot()) == []
+
+
+def test_deeply_nested_question_text_imports_and_every_page_showing_it_renders(
+    client, auth, faculty, create_user
+):
+    deep_html = "<div>" * 8_000 + "deep html" + "</div>" * 8_000
+    deep_quotes = "> " * 40_000 + "deep quote"
+    deep_list = "- " * 40_000 + "deep list"
+    rows = [f'single,"{text}",Aortic,Mitral,A' for text in (deep_html, deep_quotes, deep_list)]
+    auth.login(faculty.email)
+    report_url = upload(client, (CSV_HEADER + "\n".join(rows) + "\n").encode(), "deep.csv")
+    report_url = report_url.headers["Location"]
+    report = client.get(report_url)
+    assert report.status_code == 200 and "deep html" in page_text(report)
+    saved = client.post(report_url, data={"csrf_token": csrf_token(client, report_url)})
+    set_url = saved.headers["Location"]
+    question_set = db.session.get(QuestionSet, int(set_url.rstrip("/").rsplit("/", 1)[1]))
+    pages = [set_url] + [f"{set_url}/questions/{q.id}" for q in question_set.questions]
+    for page in pages:
+        response = client.get(page)
+        assert response.status_code == 200, page
+    shown = client.get(pages[1]).get_data(as_text=True)  # the one with the nested <div>s
+    assert "deep html" in shown and shown.count("<div>") < 200

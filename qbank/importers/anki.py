@@ -47,17 +47,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from qbank.domain.media import looks_like_svg, sniff_image
+from qbank.domain.media import image_refusal
 from qbank.importers.drafts import (
     MAX_ARCHIVE_MEMBERS,
     MAX_COMPRESSION_RATIO,
     MAX_MEDIA_FILE_BYTES,
+    MAX_NESTING,
     MAX_UNPACKED_BYTES,
     MEDIA_SCHEME,
     ParseResult,
     QuestionDraft,
     check_draft,
     html_to_markdown,
+    json_nesting_line,
 )
 from qbank.models import QuestionKind, Tag
 
@@ -79,7 +81,7 @@ NEWER_ANKI = (
 )
 NAME_IN_LOCATION = 60
 NAMES_IN_MESSAGE = 10
-MAX_NESTING = 50  # sections or clozes inside one another; real decks use two or three
+MAX_TEMPLATE_NESTING = 50  # sections or clozes inside one another; real decks use two or three
 MAX_TAG_LENGTH = Tag.__table__.c.name.type.length
 READ_CHUNK = 1024 * 1024
 # The compression ratio only tells on large members: a few KB of blank SQLite pages
@@ -332,6 +334,11 @@ def _query_collection(
         result.error(source, NOT_ANKI)
         return None
     row = db.execute("SELECT models, decks FROM col").fetchone()
+    if row and (
+        _nests_too_deep(row[0], f"{source}, note types", "the deck's note types nest", result)
+        or _nests_too_deep(row[1], f"{source}, decks", "the list of decks nests", result)
+    ):
+        return None
     models = _json(row[0]) if row else None
     if row and not models and "notetypes" in tables:
         result.error(source, NEWER_ANKI)
@@ -363,6 +370,19 @@ def _query_collection(
         decks=decks,
         notes=notes,
     )
+
+
+def _nests_too_deep(value: object, where: str, what: str, result: ParseResult) -> bool:
+    """Report a JSON column nested too deep for the JSON reader, which recurses."""
+    line = json_nesting_line(_text(value))
+    if line is None:
+        return False
+    result.error(
+        where,
+        f"{what} deeper than qbank reads: more than {MAX_NESTING} levels, at line {line} of "
+        f"their JSON. {EXPORT_AGAIN}",
+    )
+    return True
 
 
 def _json(value: object) -> object:
@@ -451,7 +471,7 @@ def _parse_template(template: str, problems: set[str]) -> list[_Node]:
         current.append(template[position : match.start()])
         position = match.end()
         tag = match.group(1).strip()
-        if tag[:1] in ("#", "^") and len(open_sections) < MAX_NESTING:
+        if tag[:1] in ("#", "^") and len(open_sections) < MAX_TEMPLATE_NESTING:
             section = _Section(tag[1:].strip(), tag[0] == "^", [])
             current.append(section)
             open_sections.append(section)
@@ -538,7 +558,7 @@ def _parse_clozes(text: str) -> list[str | _Cloze]:
         current = open_clozes[-1].children if open_clozes else root
         current.append(text[position : match.start()])
         position = match.end()
-        if match.group(1) is not None and len(open_clozes) < MAX_NESTING:
+        if match.group(1) is not None and len(open_clozes) < MAX_TEMPLATE_NESTING:
             open_clozes.append(_Cloze(int(match.group(1)), []))
         elif match.group(1) is None and open_clozes:
             cloze = open_clozes.pop()
@@ -756,6 +776,10 @@ def _media_names(archive: _Archive, result: ParseResult) -> dict[str, str]:
         raw = archive.read(info, MAX_MEDIA_FILE_BYTES)
     except _Unreadable:
         raw = None
+    if raw is not None and _nests_too_deep(
+        raw, MEDIA_MAP, "the package's list of media files nests", result
+    ):
+        return {}
     mapping = _json(raw) if raw is not None else None
     if not isinstance(mapping, dict):
         result.error(MEDIA_MAP, unreadable)
@@ -852,12 +876,13 @@ class _Media:
         if data is None:
             self.result.error(where, too_large)
             return False
-        if sniff_image(data) is None:
-            if looks_like_svg(data):
-                problem = "it is an SVG image, which qbank refuses because SVG can carry scripts."
-            else:
-                problem = "a card shows it as an image, but it is not a PNG, JPEG, GIF or WebP."
-            self.result.error(where, f"{problem} Replace it with a PNG in Anki and export again.")
+        refusal = image_refusal(data)
+        if refusal is not None:
+            self.result.error(
+                where,
+                f"a card shows it as an image, but {refusal}. Replace it with a PNG in Anki "
+                "and export again.",
+            )
             return False
         self.result.media[name] = data
         return True

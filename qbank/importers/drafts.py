@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from qbank.domain.storable import replace_unstorable, unstorable_character
 from qbank.models import QuestionKind
 
 MIN_OPTIONS = 2
@@ -21,6 +22,11 @@ MAX_MEDIA_FILE_BYTES = 10 * 1024 * 1024
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 20_000
 MAX_COMPRESSION_RATIO = 200
+# Bounds on what one question may hold, whatever the format: structure nested deeper
+# than this is refused before it is read (a reader that recurses would crash on it), and
+# a longer text would make every page that shows it slow.
+MAX_NESTING = 100
+MAX_TEXT_CHARS = 100_000
 
 
 @dataclass
@@ -97,6 +103,75 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+def too_deep(line: int) -> str:
+    """The message for a file whose structure nests past ``MAX_NESTING`` at ``line``."""
+    return (
+        f"the file nests deeper than qbank reads: more than {MAX_NESTING} levels, at line "
+        f"{line}. Remove the extra nesting, or export the file again."
+    )
+
+
+# A JSON string (escapes and all) or a bracket; brackets inside strings are not structure.
+_JSON_STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def json_nesting_line(text: str, limit: int = MAX_NESTING) -> int | None:
+    """Return the line where JSON text first nests deeper than ``limit``, or None.
+
+    One pass over strings and brackets, so that the JSON reader, which recurses, is only
+    given what it can read.
+    """
+    depth = 0
+    for match in _JSON_STRING_OR_BRACKET.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > limit:
+                return text.count("\n", 0, match.start()) + 1
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
+def check_texts(result: ParseResult, source: str) -> None:
+    """Report every text qbank cannot store: a character no column holds, or too long."""
+    texts = [(source, "the set's title", result.title)]
+    texts.append((source, "the set's description", result.description))
+    for draft in result.drafts:
+        texts += [(draft.location, name, text) for name, text in _texts_of(draft)]
+    for location, name, text in texts:
+        character = unstorable_character(text)
+        if character:
+            result.error(
+                location,
+                f"{name} contains a character qbank cannot store ({character}). Remove it "
+                "and upload the file again.",
+            )
+        elif len(text) > MAX_TEXT_CHARS:
+            result.error(
+                location,
+                f"{name} holds {len(text):,} characters; qbank takes at most "
+                f"{MAX_TEXT_CHARS:,}. Shorten it.",
+            )
+
+
+def _texts_of(draft: QuestionDraft) -> list[tuple[str, str]]:
+    flashcard = draft.kind == QuestionKind.FLASHCARD
+    texts = [
+        ("the front" if flashcard else "the question text", draft.stem),
+        ("the back" if flashcard else "the explanation", draft.explanation),
+        ("the reference", draft.reference),
+        ("the external id", draft.external_id or ""),
+    ]
+    for key, option in zip(OPTION_KEYS, draft.options, strict=False):
+        texts += [
+            (f"option {key}", option.text),
+            (f"the rationale of option {key}", option.rationale),
+        ]
+    texts += [(f'the tag "{replace_unstorable(tag)}"', tag) for tag in draft.tags]
+    return texts
 
 
 def check_draft(draft: QuestionDraft) -> list[Problem]:

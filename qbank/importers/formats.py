@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from qbank.importers import anki, gift, moodle_xml, qbank_csv, qbank_json
-from qbank.importers.drafts import ParseResult
+from qbank.importers.drafts import ParseResult, check_texts
 
 # Order matters for detection: the most distinctive signatures first.
 IMPORTERS: dict[str, ModuleType] = {
@@ -32,7 +32,7 @@ def detect_format(data: bytes, filename: str) -> str | None:
 def parse_upload(
     data: bytes, filename: str, fmt: str | None = None
 ) -> tuple[str | None, ParseResult]:
-    """Parse an upload in ``fmt``, or in the format its content shows."""
+    """Parse an upload in ``fmt``, or in the format its content shows, and check its texts."""
     if not data.strip():
         result = ParseResult()
         result.error(filename, "the file is empty. Choose the file with your questions.")
@@ -47,4 +47,6 @@ def parse_upload(
             f"list ({labels}) and upload it again.",
         )
         return None, result
-    return fmt, IMPORTERS[fmt].parse(data, filename)
+    result = IMPORTERS[fmt].parse(data, filename)
+    check_texts(result, filename)
+    return fmt, result

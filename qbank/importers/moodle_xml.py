@@ -21,9 +21,10 @@ from xml.parsers.expat import ErrorString
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
-from qbank.domain.media import looks_like_svg, sniff_image
+from qbank.domain.media import image_refusal, looks_like_svg
 from qbank.importers.drafts import (
     MAX_MEDIA_FILE_BYTES,
+    MAX_NESTING,
     MEDIA_SCHEME,
     OPTION_KEYS,
     OptionDraft,
@@ -32,6 +33,7 @@ from qbank.importers.drafts import (
     check_draft,
     html_to_markdown,
     plain_to_markdown,
+    too_deep,
 )
 from qbank.models import QuestionKind
 
@@ -55,21 +57,42 @@ _PLUGINFILE = re.compile(r"@@PLUGINFILE@@(/[^\"'\s<>()?#]*)")
 _UNSAFE_NAME_CHARACTER = re.compile(r"[^\w.-]")
 _TAG = re.compile(r"<[^>]*>")
 _FIXED_OPTION = re.compile(r"(all|none|both|neither) of (the above|these)\W*", re.IGNORECASE)
+_NUL = re.compile(rb"\x00|&#0+;|&#[xX]0+;")
+
+
+class _TooDeep(Exception):
+    """The elements nest past ``MAX_NESTING``; ``line`` is where."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 class _LineRecordingBuilder(TreeBuilder):
-    """A tree builder that notes the line each question starts on."""
+    """A tree builder that notes the line each question starts on, and stops at depth.
+
+    The tree is read and written back (``tostring``) by functions that recurse, so a
+    document nested deeper than ``MAX_NESTING`` is refused while it is being read.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.parser: DefusedXMLParser | None = None
         self.lines: dict[Element, int] = {}
+        self.depth = 0
 
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise _TooDeep(self.parser.parser.CurrentLineNumber if self.parser else 1)
         element = super().start(tag, attrs)
         if tag == "question" and self.parser is not None:
             self.lines[element] = self.parser.parser.CurrentLineNumber
         return element
+
+    def end(self, tag: str) -> Element:
+        self.depth -= 1
+        return super().end(tag)
 
 
 def sniff(data: bytes, filename: str) -> bool:
@@ -159,6 +182,9 @@ def _read_xml(
     try:
         parser.feed(data)
         root = parser.close()
+    except _TooDeep as exc:
+        result.error(source, too_deep(exc.line))
+        return None
     except DefusedXmlException:
         result.error(
             f"{source}, line {parser.parser.CurrentLineNumber}",
@@ -176,10 +202,17 @@ def _read_xml(
         return None
     except ParseError as exc:
         bad_byte = _utf8_error(data) if codec == "utf-8" else None
+        nul = _NUL.search(data) if codec != "utf-16" else None
+        line, column = exc.position
         if bad_byte is not None:
             _report_bad_utf8(data, bad_byte.start, source, result)
+        elif nul is not None and data.count(b"\n", 0, nul.start()) + 1 == line:
+            result.error(
+                f"{source}, line {line}, column {column + 1}",
+                "the text holds a NUL character, which XML cannot hold and qbank cannot "
+                "store. Remove it and upload the file again.",
+            )
         else:
-            line, column = exc.position
             result.error(
                 f"{source}, line {line}, column {column + 1}",
                 f"the XML is broken here: {ErrorString(exc.code)}. Fix it, or export the "
@@ -416,11 +449,12 @@ def _image(file: Element, name: str, where: str, result: ParseResult) -> bytes |
     if len(data) > MAX_MEDIA_FILE_BYTES:
         result.error(where, f"the image is over {limit_mb} MB. Make it smaller and export again.")
         return None
-    if sniff_image(data) is None:
+    refusal = image_refusal(data)
+    if refusal is not None:
         if looks_like_svg(data):
             message = "SVG images are refused (they can carry scripts). Use PNG or JPEG instead."
         else:
-            message = "this is not a PNG, JPEG, GIF or WebP image. Export it again as one of those."
+            message = f"{refusal}. Export it again as one of those."
         result.error(where, message)
         return None
     return data

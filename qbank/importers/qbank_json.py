@@ -5,14 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
+from qbank.domain.media import image_refusal
 from qbank.importers.drafts import (
     MAX_MEDIA_FILE_BYTES,
     OptionDraft,
     ParseResult,
     QuestionDraft,
     check_draft,
+    json_nesting_line,
+    too_deep,
 )
 from qbank.models import QuestionKind
 
@@ -21,6 +25,9 @@ LABEL = "qbank JSON"
 FORMAT_NAME = "qbank"
 FORMAT_VERSION = 1
 KINDS = {k.value for k in QuestionKind}
+# JSON can spell half of a UTF-16 pair ("\\ud800"), which is no character: it can be
+# neither stored nor shown, so it must not reach a draft or even a message.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def sniff(data: bytes, filename: str) -> bool:
@@ -32,10 +39,16 @@ def parse(data: bytes, source: str = "file") -> ParseResult:
     """Turn a qbank JSON file into drafts, media and located problems."""
     result = ParseResult()
     try:
-        document = json.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         result.error(source, f"byte {exc.start} is not UTF-8. Save the file as UTF-8.")
         return result
+    deep_at = json_nesting_line(text)
+    if deep_at is not None:
+        result.error(source, too_deep(deep_at))
+        return result
+    try:
+        document = _without_lone_surrogates(json.loads(text), [], result)
     except json.JSONDecodeError as exc:
         result.error(
             f"line {exc.lineno}, column {exc.colno}", f"this is not valid JSON: {exc.msg}."
@@ -98,7 +111,44 @@ def _read_media(media: Any, result: ParseResult) -> None:
         if len(data) > MAX_MEDIA_FILE_BYTES:
             result.error(where, "it is larger than 10 MB. Use a smaller image.")
             continue
+        refusal = image_refusal(data)
+        if refusal:
+            result.error(where, f"{refusal}. Replace it with a PNG or JPEG and export again.")
+            continue
         result.media[name] = data
+
+
+def _without_lone_surrogates(value: Any, path: list[str | int], result: ParseResult) -> Any:
+    """Return the document with lone surrogates replaced, reporting where each one was."""
+    if isinstance(value, str):
+        found = _LONE_SURROGATE.search(value)
+        if found is None:
+            return value
+        character = f"U+{ord(found.group()):04X}"
+        result.error(
+            _json_location(path),
+            f"a text here contains a character qbank cannot store ({character}), half of a "
+            "pair whose other half is missing. Remove it and upload the file again.",
+        )
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_lone_surrogates(v, [*path, i], result) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {
+            _without_lone_surrogates(k, path, result): _without_lone_surrogates(
+                v, [*path, _LONE_SURROGATE.sub("\ufffd", k)], result
+            )
+            for k, v in value.items()
+        }
+    return value
+
+
+def _json_location(path: list[str | int]) -> str:
+    """Name a place in the document as the report does: 'question 2, "options", 1, "text"'."""
+    parts = [f'"{step}"' if isinstance(step, str) else str(step + 1) for step in path]
+    if path[:1] == ["questions"] and len(path) > 1 and isinstance(path[1], int):
+        parts = [f"question {path[1] + 1}", *parts[2:]]
+    return ", ".join(parts) or "the file"
 
 
 def _text(item: dict[str, Any], key: str) -> str:

@@ -556,17 +556,35 @@ def test_media_name_that_could_reach_outside_the_folder_is_an_error(make_apkg, n
     assert result.media == {}
 
 
-@pytest.mark.parametrize("media_map", [b"not json", b"[1, 2]", b"[" * 100_000])
-def test_unreadable_media_list_is_an_error(make_apkg, media_map):
-    deck = Deck([Note(BASIC, ["Q", "A"])])
-    packaged = make_apkg(deck)
+def with_media_list(packaged: bytes, media_map: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(packaged)) as package:
         members = {n: package.read(n) for n in package.namelist()}
-    members["media"] = media_map
-    error = only_error(anki.parse(zip_of(members)))
+    return zip_of({**members, "media": media_map})
+
+
+@pytest.mark.parametrize("media_map", [b"not json", b"[1, 2]"])
+def test_unreadable_media_list_is_an_error(make_apkg, media_map):
+    packaged = with_media_list(make_apkg(Deck([Note(BASIC, ["Q", "A"])])), media_map)
+    error = only_error(anki.parse(packaged))
     assert str(error) == (
         "media: the package's list of media files cannot be read. Export the deck from Anki again."
     )
+
+
+def test_media_list_nested_too_deep_is_an_error_saying_where(make_apkg):
+    packaged = with_media_list(make_apkg(Deck([Note(BASIC, ["Q", "A"])])), b"[" * 100_000)
+    error = only_error(anki.parse(packaged))
+    assert str(error) == (
+        "media: the package's list of media files nests deeper than qbank reads: more than "
+        "100 levels, at line 1 of their JSON. Export the deck from Anki again."
+    )
+
+
+def test_note_types_nested_too_deep_are_an_error_saying_where(make_apkg):
+    models = "{\n" + "[" * 200_000 + "]" * 200_000 + "}"
+    error = only_error(anki.parse(make_apkg(Deck([Note(BASIC, ["Q", "A"])], models=models))))
+    assert error.location == "file, note types"
+    assert "nest deeper than qbank reads: more than 100 levels, at line 2" in error.message
 
 
 # --- hostile and broken files ------------------------------------------------------------------

@@ -726,7 +726,7 @@ def test_a_png_that_is_really_html_is_refused():
     assert not result.ok
     assert result.media == {}
     assert [p.message for p in result.errors] == [
-        "this is not a PNG, JPEG, GIF or WebP image. Export it again as one of those."
+        "it is an HTML page, not a PNG, JPEG, GIF or WebP image. Export it again as one of those."
     ]
     assert result.errors[0].location.endswith('media file "x.png"')
 
@@ -892,3 +892,35 @@ def test_any_damage_to_a_file_gives_problems_never_an_exception(at, cut, junk):
 
     assert isinstance(result, ParseResult)
     assert all(p.location.startswith("f.xml") and p.message for p in result.problems)
+
+
+def test_elements_nested_past_the_limit_are_an_error_at_their_line_in_bounded_time():
+    deep = "<div>" * 200_000 + "x" + "</div>" * 200_000
+    feedback = f'<generalfeedback format="html"><text>{deep}</text></generalfeedback>'
+    started = time.perf_counter()
+    result = moodle_xml.parse(quiz(question(extra="\n" + feedback)), "f.xml")
+    assert time.perf_counter() - started < 5
+    assert messages(result) == [
+        "f.xml: the file nests deeper than qbank reads: more than 100 levels, at line 4. "
+        "Remove the extra nesting, or export the file again."
+    ]
+
+
+def test_html_nested_within_the_limit_is_kept():
+    deep = "<div>" * 90 + "x" + "</div>" * 90
+    feedback = f'<generalfeedback format="html"><text>{deep}</text></generalfeedback>'
+    result = moodle_xml.parse(quiz(question(extra=feedback)), "f.xml")
+    assert result.ok, messages(result)
+    assert result.drafts[0].explanation.count("<div>") == 90
+
+
+@pytest.mark.parametrize("nul", [b"\x00", b"&#0;", b"&#x000;"])
+def test_a_nul_in_a_text_is_an_error_saying_so_where_it_is(nul):
+    data = quiz(question()).replace(b"Aortic stenosis", b"Aortic" + nul + b" stenosis")
+    result = moodle_xml.parse(data, "f.xml")
+    [problem] = result.errors
+    assert problem.location.startswith("f.xml, line 3, column ")
+    assert problem.message == (
+        "the text holds a NUL character, which XML cannot hold and qbank cannot store. "
+        "Remove it and upload the file again."
+    )

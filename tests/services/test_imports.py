@@ -92,6 +92,15 @@ def test_a_file_that_lies_about_being_an_image_is_refused(faculty, clock, store)
     parsed = qbank_json.parse(
         qbank_json_file([json_question(1)], media={"x.png": b"<html><script>alert(1)</script>"})
     )
+    assert [str(p) for p in parsed.errors] == [
+        "media file x.png: it is an HTML page, not a PNG, JPEG, GIF or WebP image. Replace it "
+        "with a PNG or JPEG and export again."
+    ]
+    with pytest.raises(imports.ImportRefused, match="nothing was saved"):
+        imports.import_questions(parsed, faculty, clock.now(), store)
+    db.session.rollback()
+    parsed.problems.clear()  # a parse that missed it: the service still refuses the bytes
+    parsed.media["x.png"] = b"<html><script>alert(1)</script>"
     with pytest.raises(imports.ImportRefused, match="not a PNG"):
         imports.import_questions(parsed, faculty, clock.now(), store)
     db.session.rollback()
