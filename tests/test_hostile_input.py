@@ -198,13 +198,18 @@ def world(create_user, clock, monkeypatch) -> World:
     student = create_user(email="student@example.edu", display_name="Sam Student")
     question_set = bank.create_set(admin, "Cardiology", "", now)
     questions = [bank.save_question(question_set, sba(n), admin, now)[0] for n in range(2)]
-    bank.update_set(question_set, "Cardiology", "", Visibility.PUBLIC, [], now)
+    bank.update_set(question_set, "Cardiology", "", Visibility.PUBLIC, [], admin, now)
     bank.publish_set(question_set, True, now)
     for user in (admin, student):
         enrollment.enroll(user, question_set, now)
     report = study.report_question(student, questions[0].id, "typo", "", now)
     cohort = cohorts.create_cohort("Year 1", admin, "UTC", now)
     cohorts.add_member(cohort, student, now)
+    # A teacher who works with one cohort and could be given the other: the admin's page
+    # for them offers both forms.
+    teacher = create_user(role=Role.FACULTY, email="teacher@example.edu")
+    cohorts.add_faculty(cohort, teacher, admin, now)
+    cohorts.create_cohort("Year 2", admin, "UTC", now)
     upload = imports.stash_upload(
         admin, "set.json", qbank_json_file([json_question(1)]), None, None, "", now
     )
@@ -218,7 +223,7 @@ def world(create_user, clock, monkeypatch) -> World:
             "question_id": questions[0].id,
             "report_id": report.id,
             "cohort_id": cohort.id,
-            "user_id": student.id,
+            "user_id": teacher.id,
             "review_id": 1,
             "token": upload.token,
             "code": cohort.join_code,

@@ -11,7 +11,15 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from qbank import clock
@@ -53,6 +61,12 @@ class JoinForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button with only the CSRF token."""
+
+
+class InviteForm(FlaskForm):
+    """The e-mail of a faculty member to invite; ``command`` reads and checks it."""
+
+    email = EmailField("Faculty e-mail")
 
 
 class BoardForm(FlaskForm):
@@ -244,6 +258,7 @@ def manage(cohort_id: int) -> ResponseReturnValue:
         form=form,
         members=members,
         action=ActionForm(),
+        invite=InviteForm(),
         sets=cohorts.assignable_sets(cohort),
         faculty=cohorts.cohort_faculty(cohort),
         join_url=url_for("cohorts.join_link", code=cohort.join_code, _external=True),
