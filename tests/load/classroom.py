@@ -3,9 +3,9 @@
 Used by the load tests (which assert) and by bench/load/run.py (which prints figures).
 Each student is a thread with its own cookie jar that reads every form from the page it
 is on and sends it back as a browser does, CSRF token included; nothing is taken from
-the app's internals. A 503 is handled as the busy page tells a user to: wait for
-``Retry-After``, then press "Send it again" (or, for a form with a password, go back
-to the form and fill it in again).
+the app's internals. Some answers are double clicks: the same form sent twice at once.
+A 503 is handled as the busy page tells a user to: wait for ``Retry-After``, then press
+"Send it again" (or, for a form with a password, go back to the form and fill it in).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from qbank.services import question_bank as bank
 
 SET_TITLE = "Lecture 1: Cardiology"
 NEW_CARDS_PER_DAY = "500"  # each student raises it, so the queue lasts the whole run
+DOUBLE_CLICK_EVERY = 4  # the first answer and every fourth after it: sent twice at once
 MAX_SENDS = 10  # a user presses "Send it again" this often before giving up
 REQUEST_TIMEOUT_S = 60  # above the 10 s lock wait and gunicorn's 30 s worker timeout
 REVIEW_RE = re.compile(r"/study/reviews/(\d+)")
@@ -501,7 +502,16 @@ class Student:
                     self.problems.append(f"no card to answer: {page.describe()}")
                 return
             chosen = self.rng.choice(form.choices.get("chosen") or [""])
-            result = self.send("/study/answer", form.filled(chosen=chosen), "POST /study/answer")
+            fields = form.filled(chosen=chosen)
+            if len(self.answers) % DOUBLE_CLICK_EVERY == 0:
+                result, again = self.send_twice("/study/answer", fields, "POST /study/answer")
+                if again.location != result.location:
+                    self.problems.append(
+                        f"a double click was answered twice: {result.describe()} and "
+                        f"{again.describe()}"
+                    )
+            else:
+                result = self.send("/study/answer", fields, "POST /study/answer")
             review = REVIEW_RE.fullmatch(result.location) if result.status == 302 else None
             if review is None:
                 self.problems.append(f"answer not acknowledged: {result.describe()}")
@@ -564,6 +574,15 @@ class Student:
         if page.status >= 500 or page.status == 0:
             self.problems.append(f"form failed: {page.describe()}")
         return page
+
+    def send_twice(self, action: str, fields: list[tuple[str, str]], label: str) -> list[Page]:
+        """POST the same form twice at the same moment, as an impatient double click does."""
+        pages: list[Page] = []
+        second = threading.Thread(target=lambda: pages.append(self.send(action, fields, label)))
+        second.start()
+        first = self.send(action, fields, label)
+        second.join()
+        return [first, *pages]
 
     def _wait(self, page: Page) -> None:
         asked = float(page.headers.get("retry-after") or 1)

@@ -83,6 +83,9 @@ def test_a_class_signs_up_and_studies_at_once_without_a_server_error(
 
     assert_every_write_acknowledged_once(run, env, server)
     assert run.statuses("sign-up")[302] == 3 * STUDENTS  # sign-up, settings, enrolment
+    answers = sum(len(s.answers) for s in run.students)
+    sent = sum(r.label == "POST /study/answer" for r in run.log.requests)
+    assert sent >= answers + STUDENTS  # each student's first answer was a double click
 
 
 class WriteLockHolder:
