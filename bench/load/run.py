@@ -17,6 +17,7 @@ whether the database holds exactly what was acknowledged. Figures, not assertion
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -103,6 +104,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=300)
     parser.add_argument("--only", choices=["sync", "gthread"], help="one worker class only")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)  # not the migrations' progress lines
 
     engines = ["sqlite"] + (["postgresql"] if args.database else [])
     kinds = [args.only] if args.only else ["sync", "gthread"]
