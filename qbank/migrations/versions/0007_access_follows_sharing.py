@@ -101,7 +101,9 @@ def upgrade():
     op.execute(
         sa.text(
             "INSERT INTO cohort_faculty (cohort_id, user_id, invited_by_id, invited_at) "
-            "SELECT DISTINCT cs.cohort_id, qs.owner_id, NULL, :now FROM cohort_sets cs "
+            # PostgreSQL types a bare NULL under DISTINCT as text, not as the column's integer.
+            "SELECT DISTINCT cs.cohort_id, qs.owner_id, CAST(NULL AS INTEGER), :now "
+            "FROM cohort_sets cs "
             "JOIN question_sets qs ON qs.id = cs.set_id JOIN users u ON u.id = qs.owner_id "
             "WHERE u.role IN ('faculty', 'admin')"
         ).bindparams(now)
