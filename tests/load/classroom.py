@@ -50,13 +50,19 @@ REQUEST_TIMEOUT_S = 60  # above the 10 s lock wait and gunicorn's 30 s worker ti
 REVIEW_RE = re.compile(r"/study/reviews/(\d+)")
 BACK_TO_FORM_RE = re.compile(r'<a class="button primary" href="([^"]+)">Back to the form')
 READY_LINE = "qbank worker ready"
-# Written to the server's folder: gunicorn logs when each worker has loaded the app.
+# The deployed settings (qbank/gunicorn_conf.py, as `make run` uses them), plus a log line
+# once each worker has loaded the app, so the class starts when every worker is ready.
 GUNICORN_CONFIG = f"""
-control_socket_disable = True  # else each server opens the same per-user control socket
+from qbank.gunicorn_conf import *
+from qbank import gunicorn_conf as _deployed
+
+control_socket_disable = True  # else every server here opens the same per-user socket
 
 def post_worker_init(worker):
+    getattr(_deployed, "post_worker_init", lambda worker: None)(worker)
     worker.log.info("{READY_LINE}")
 """
+STOP_WAIT_S = 30  # above gunicorn_conf's graceful_timeout
 
 
 # -- the database and the server ------------------------------------------------------------
@@ -100,17 +106,23 @@ def prepare_class(env: dict[str, str], questions: int) -> None:
     app = create_app(environ=env)
     now = datetime.now(UTC)
     with app.app_context():
-        upgrade()
-        with write_transaction():
-            owner = accounts.register_user(
-                "lecturer@class.example.edu", "lecturer's passphrase", "Lecturer", now, Role.FACULTY
-            )
-            question_set = bank.create_set(owner, SET_TITLE, "", now)
-            for n in range(1, questions + 1):
-                bank.save_question(question_set, _question(n), owner, now)
-            bank.update_set(question_set, SET_TITLE, "", Visibility.PUBLIC, [], now)
-            bank.publish_set(question_set, True, now)
-        db.engine.dispose()
+        try:
+            upgrade()
+            _publish_set(questions, now)
+        finally:
+            db.engine.dispose()
+
+
+def _publish_set(questions: int, now: datetime) -> None:
+    with write_transaction():
+        owner = accounts.register_user(
+            "lecturer@class.example.edu", "lecturer's passphrase", "Lecturer", now, Role.FACULTY
+        )
+        question_set = bank.create_set(owner, SET_TITLE, "", now)
+        for n in range(1, questions + 1):
+            bank.save_question(question_set, _question(n), owner, now)
+        bank.update_set(question_set, SET_TITLE, "", Visibility.PUBLIC, [], owner, now)
+        bank.publish_set(question_set, True, now)
 
 
 def _question(n: int) -> QuestionDraft:
@@ -170,8 +182,6 @@ def serve(
         str(workers),
         "--threads",
         str(threads),
-        "--graceful-timeout",
-        "5",
         "wsgi:app",
     ]
     with (
@@ -215,11 +225,11 @@ def _stop(process: subprocess.Popen) -> list[str]:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=STOP_WAIT_S)
         except subprocess.TimeoutExpired:
             os.killpg(group, signal.SIGKILL)
             process.wait()
-            return [f"gunicorn master {group} ignored SIGTERM for 15 s"]
+            return [f"gunicorn master {group} ignored SIGTERM for {STOP_WAIT_S} s"]
     try:
         os.killpg(group, 0)
     except ProcessLookupError:
@@ -688,16 +698,19 @@ def stored(env: dict[str, str]) -> Stored:
     """Read back the accounts and reviews the server stored."""
     app = create_app(environ=env)
     with app.app_context():
-        emails = db.session.scalars(sa.select(User.email).where(User.role == Role.STUDENT.value))
-        rows = db.session.execute(
-            sa.select(User.email, ReviewLog.answer_token, ReviewLog.id).join(
-                ReviewLog, ReviewLog.user_id == User.id
-            )
-        )
-        reviews: dict[str, list[tuple[str, int]]] = {}
-        for email, token, review_id in rows:
-            reviews.setdefault(email, []).append((token, review_id))
-        result = Stored(Counter(emails), reviews)
-        db.session.remove()
-        db.engine.dispose()
-    return result
+        try:
+            emails = db.session.scalars(
+                sa.select(User.email).where(User.role == Role.STUDENT.value)
+            ).all()
+            rows = db.session.execute(
+                sa.select(User.email, ReviewLog.answer_token, ReviewLog.id).join(
+                    ReviewLog, ReviewLog.user_id == User.id
+                )
+            ).all()
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    reviews: dict[str, list[tuple[str, int]]] = {}
+    for email, token, review_id in rows:
+        reviews.setdefault(email, []).append((token, review_id))
+    return Stored(Counter(emails), reviews)

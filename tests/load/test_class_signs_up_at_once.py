@@ -9,6 +9,7 @@ hash makes each one slow. bench/load/run.py runs the issue's 50 students for 30 
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -55,6 +56,7 @@ def assert_every_write_acknowledged_once(run: ClassRun, env: dict[str, str], ser
     assert run.problems() == [], log[-3000:]
     assert [s for s in statuses if (s >= 500 and s != 503) or s == 0] == [], statuses
     assert "Traceback" not in log and "WORKER TIMEOUT" not in log, log[-3000:]
+    assert re.findall(r"status=5(?!03)\d\d", log) == []  # as the server logged them
 
     for busy in run.busy():
         assert busy.retry_after is not None and int(busy.retry_after) > 0, busy
