@@ -60,6 +60,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/study/run.py
 	$(BIN)/python bench/gamification/run.py
 	$(BIN)/python bench/items/run.py
+	$(BIN)/python bench/load/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
