@@ -142,3 +142,16 @@ def test_writes_that_wait_too_long_for_the_lock_are_sent_again_from_the_busy_pag
     assert ("POST /register", "form page") in busy
     assert ("POST /study/answer", "resend") in busy
     assert run.statuses()[503] >= 2 * 6
+
+
+def test_the_deployed_server_names_itself_qbank_not_gunicorn(tmp_path):
+    import urllib.request
+
+    env = server_environment(f"sqlite:///{tmp_path / 'qbank.sqlite3'}", tmp_path)
+    prepare_class(env, 1)
+    with serve(env, tmp_path, "sync", workers=1) as server:
+        with urllib.request.urlopen(f"{server.base_url}/login") as response:
+            banner = response.headers["Server"]
+            assert response.status == 200
+    assert server.leaked == []
+    assert banner == "qbank"
