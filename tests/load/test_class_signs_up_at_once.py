@@ -150,7 +150,8 @@ def test_the_deployed_server_names_itself_qbank_not_gunicorn(tmp_path):
     env = server_environment(f"sqlite:///{tmp_path / 'qbank.sqlite3'}", tmp_path)
     prepare_class(env, 1)
     with serve(env, tmp_path, "sync", workers=1) as server:
-        with urllib.request.urlopen(f"{server.base_url}/login") as response:
+        response = urllib.request.urlopen(f"{server.base_url}/login")
+        with response:
             banner = response.headers["Server"]
             assert response.status == 200
     assert server.leaked == []
