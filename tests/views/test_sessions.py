@@ -219,3 +219,26 @@ def test_a_signed_in_page_view_writes_nothing(client, user):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert writes == []
+
+
+def test_the_data_download_lists_the_signed_in_devices(client, user, clock):
+    log_in(client, user.email, remember=True)
+    data = client.get("/account/data.json").get_json()
+    assert data["signed_in_devices"] == [
+        {
+            "device": "Firefox on Windows",
+            "signed_in_at": clock.now().isoformat(),
+            "expires_at": (clock.now() + timedelta(days=30)).isoformat(),
+            "kept_logged_in": True,
+        }
+    ]
+
+
+def test_deleting_the_account_ends_its_sessions(app, client, auth, user):
+    log_in(client, user.email, remember=True)
+    remembered = cookie(client, "remember_token")
+    auth.post("/account/delete", {"password": PASSWORD})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 0
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remembered, domain=DOMAIN)
+    assert not signed_in(replay)
