@@ -45,9 +45,10 @@ class Backoff:
 
     def delay(self, failures: int) -> timedelta:
         """How long after the latest of ``failures`` failures the next attempt may come."""
-        if failures < self.free_failures:
+        free = max(1, self.free_failures)  # nothing to wait for before a first failure
+        if failures < free:
             return NO_WAIT
-        doublings = min(failures - self.free_failures, 40)  # 2**40 s is far past any cap
+        doublings = min(failures - free, 40)  # 2**40 s is far past any cap
         return min(self.first_wait * 2**doublings, self.max_wait)
 
     def wait(self, tally: Tally | None, now: datetime) -> timedelta:

@@ -144,6 +144,7 @@ def _tallies(keys: list[tuple[str, str, Rule]], lock: bool = False) -> dict[tupl
     return {
         hashes[row.key_hash]: Tally(row.hits, row.started_at, row.last_at)
         for row in db.session.scalars(query)
+        if row.hits  # a row _ensure_row just made has counted nothing yet
     }
 
 

@@ -92,3 +92,10 @@ def test_malformed_limits_are_refused(text):
 )
 def test_waits_are_said_rounded_up(seconds, said):
     assert say_wait(timedelta(seconds=seconds)) == said
+
+
+def test_with_no_free_failures_the_first_attempt_is_still_checked():
+    rule = Backoff(free_failures=0)
+    assert rule.wait(None, NOW) == NO_WAIT
+    assert rule.delay(0) == NO_WAIT
+    assert rule.wait(rule.hit(None, NOW), NOW) == timedelta(seconds=2)
