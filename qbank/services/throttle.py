@@ -95,7 +95,8 @@ class Throttle:
 
     def check_login(self, attempt: LoginAttempt, now: datetime) -> None:
         """Refuse an attempt that must wait, reading only: the cheap answer to a flood."""
-        _refuse_if_waiting(self._login_keys(attempt), _tallies(self._login_keys(attempt)), now)
+        keys = self._login_keys(attempt)
+        _refuse_if_waiting(keys, _tallies(keys), now)
 
     def begin_login(self, attempt: LoginAttempt, now: datetime) -> None:
         """Refuse an attempt that must wait, or count it as a failure until it succeeds.
