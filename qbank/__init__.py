@@ -49,7 +49,7 @@ def create_app(
 def _init_extensions(app: Flask) -> None:
     from qbank import models  # noqa: F401  (registers every table on the metadata)
     from qbank.services.media import MediaStore
-    from qbank.services.throttle import LoginThrottle
+    from qbank.services.throttle import Throttle
 
     db.init_app(app)
     migrate.init_app(
@@ -70,9 +70,7 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["qbank_media"] = MediaStore(
         Path(app.config["QBANK_MEDIA_DIR"] or Path(app.instance_path) / "media")
     )
-    app.extensions["qbank_login_throttle"] = LoginThrottle.from_settings(
-        app.config["QBANK_RATELIMIT_STORAGE_URL"], app.config["QBANK_LOGIN_FAILURE_LIMIT"]
-    )
+    app.extensions["qbank_throttle"] = Throttle.from_config(app.config)
 
     init_engine(app)
 

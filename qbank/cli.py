@@ -14,6 +14,7 @@ from flask import Flask, current_app, url_for
 
 from qbank import PROJECT_ROOT, clock
 from qbank.database import write_transaction
+from qbank.domain.passwords import password_problem
 from qbank.extensions import db
 from qbank.importers import formats
 from qbank.importers.drafts import ParseResult
@@ -33,7 +34,7 @@ def register_commands(app: Flask) -> None:
 def _password_from_prompt(email: str) -> str:
     while True:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        problem = accounts.password_problem(password, email)
+        problem = password_problem(password, email)
         if problem is None:
             return password
         click.echo(problem, err=True)
@@ -67,8 +68,9 @@ def create_user(email: str, role: str, name: str, password_stdin: bool) -> None:
         return
     password = sys.stdin.readline().rstrip("\n") if password_stdin else _password_from_prompt(email)
     try:
+        account = accounts.new_account(email, password, name)  # the same checks as sign-up
         with write_transaction():
-            user = accounts.register_user(email, password, name, clock.now(), role=Role(role))
+            user = accounts.create_account(account, clock.now(), role=Role(role))
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.email} ({user.role}).")

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from qbank.domain.throttle import parse_limit
+
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
 
@@ -52,6 +54,7 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     secure_cookies = _flag(environ.get("QBANK_SECURE_COOKIES"), False)
     upload_limit_mb = _int(environ, "QBANK_UPLOAD_LIMIT_MB", 50)
+    remember_days = _int(environ, "QBANK_REMEMBER_DAYS", 30)
     return {
         "TESTING": testing,
         "SECRET_KEY": _secret_key(environ),
@@ -63,11 +66,17 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": secure_cookies,
-        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(environ, "QBANK_REMEMBER_DAYS", 30),
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * remember_days,
         "PREFERRED_URL_SCHEME": "https" if secure_cookies else "http",
-        "QBANK_RATELIMIT_STORAGE_URL": environ.get("QBANK_RATELIMIT_STORAGE_URL") or "memory://",
-        "QBANK_LOGIN_FAILURE_LIMIT": environ.get("QBANK_LOGIN_FAILURE_LIMIT")
-        or "10 per 15 minutes",
+        # The server refuses a session after this long, whatever the cookie says.
+        "QBANK_REMEMBER_DAYS": remember_days,
+        "QBANK_SESSION_HOURS": _int(environ, "QBANK_SESSION_HOURS", 24),
+        "QBANK_LOGIN_FREE_FAILURES": _int(environ, "QBANK_LOGIN_FREE_FAILURES", 5),
+        "QBANK_LOGIN_MAX_WAIT_MINUTES": _int(environ, "QBANK_LOGIN_MAX_WAIT_MINUTES", 15),
+        # A campus NAT puts a lecture hall behind one address, and a class signs up at once.
+        "QBANK_LOGIN_ADDRESS_LIMIT": environ.get("QBANK_LOGIN_ADDRESS_LIMIT")
+        or "100 per 15 minutes",
+        "QBANK_SIGNUP_ADDRESS_LIMIT": environ.get("QBANK_SIGNUP_ADDRESS_LIMIT") or "200 per hour",
         "QBANK_PROXY_HOPS": _int(environ, "QBANK_PROXY_HOPS", 0),
         "QBANK_BASE_URL": environ.get("QBANK_BASE_URL") or "http://127.0.0.1:8000",
         # werkzeug's scrypt; tests lower the cost, never production.
@@ -84,6 +93,16 @@ def load_config(environ: Mapping[str, str]) -> dict[str, Any]:
 
 def check_config(config: Mapping[str, Any]) -> None:
     """Refuse to start with settings that would be unsafe or cannot work."""
+    for name in ("QBANK_LOGIN_ADDRESS_LIMIT", "QBANK_SIGNUP_ADDRESS_LIMIT"):
+        try:
+            parse_limit(config[name])
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+    for name in ("QBANK_SESSION_HOURS", "QBANK_REMEMBER_DAYS", "QBANK_LOGIN_MAX_WAIT_MINUTES"):
+        if config[name] < 1:
+            raise ConfigError(f"{name} must be at least 1.")
+    if config["QBANK_LOGIN_FREE_FAILURES"] < 0:
+        raise ConfigError("QBANK_LOGIN_FREE_FAILURES must be 0 or more.")
     if not config.get("SECRET_KEY"):
         if config.get("TESTING"):
             return

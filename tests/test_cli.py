@@ -206,3 +206,12 @@ def test_import_command_refuses_a_student_owner(runner, create_user, tmp_path):
     )
     assert result.exit_code == 1
     assert "is not a faculty or admin account" in result.output
+
+
+def test_create_user_refuses_a_common_password(runner):
+    result = runner.invoke(
+        args=["create-user", "a@example.edu", "--password-stdin"], input="qwertyuiop123\n"
+    )
+    assert result.exit_code != 0
+    assert "That password is on a list of common passwords." in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0

@@ -27,14 +27,22 @@ def test_settings_come_from_the_environment_given_to_the_factory():
             "QBANK_DATABASE_URL": "postgresql://u@db/qbank",
             "QBANK_UPLOAD_LIMIT_MB": "5",
             "QBANK_SECURE_COOKIES": "true",
-            "QBANK_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
+            "QBANK_REMEMBER_DAYS": "7",
+            "QBANK_LOGIN_ADDRESS_LIMIT": "300 per 10 minutes",
         }
     )
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db/qbank"
     assert config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["REMEMBER_COOKIE_SECURE"] is True
-    assert config["QBANK_RATELIMIT_STORAGE_URL"] == "redis://127.0.0.1:6379/0"
+    assert config["QBANK_REMEMBER_DAYS"] == 7
+    assert config["REMEMBER_COOKIE_DURATION"] == 7 * 24 * 3600
+    assert config["QBANK_LOGIN_ADDRESS_LIMIT"] == "300 per 10 minutes"
+
+
+def test_a_malformed_throttle_limit_is_named_at_start_up():
+    with pytest.raises(ConfigError, match="QBANK_SIGNUP_ADDRESS_LIMIT: 'lots' is not a limit"):
+        create_app(environ={"QBANK_SECRET_KEY": "s" * 40, "QBANK_SIGNUP_ADDRESS_LIMIT": "lots"})
 
 
 def test_defaults_are_sqlite_in_instance_and_lax_httponly_cookies():

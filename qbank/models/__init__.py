@@ -28,7 +28,16 @@ from qbank.models.questions import (
     question_version_media,
 )
 from qbank.models.study import CardState, Enrollment, ReviewLog, ReviewMode
-from qbank.models.users import DailyGoal, PasswordResetLink, PastDailyGoal, Role, User
+from qbank.models.throttle import ThrottleCounter
+from qbank.models.users import (
+    DailyGoal,
+    PasswordResetLink,
+    PastDailyGoal,
+    Role,
+    User,
+    UserSession,
+    hash_token,
+)
 
 __all__ = [
     "AuditEvent",
@@ -58,10 +67,13 @@ __all__ = [
     "ReviewMode",
     "Role",
     "Tag",
+    "ThrottleCounter",
     "User",
+    "UserSession",
     "UserStats",
     "Visibility",
     "cohort_sets",
+    "hash_token",
     "question_tags",
     "question_version_media",
     "set_shares",

@@ -1,16 +1,15 @@
-"""Accounts: users, their roles and study settings, and admin-issued reset links."""
+"""Accounts: users, their roles and study settings, signed-in sessions and reset links."""
 
 from __future__ import annotations
 
 import enum
-import secrets
+import hashlib
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from qbank.extensions import db
 from qbank.models.types import UTCDateTime, enum_check
@@ -27,8 +26,9 @@ class DailyGoal(enum.StrEnum):
     ANSWERS = "answers"
 
 
-def new_login_id() -> str:
-    return secrets.token_urlsafe(24)
+def hash_token(token: str) -> str:
+    """Return the digest that is stored in place of a secret token."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class User(UserMixin, db.Model):
@@ -53,8 +53,6 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(80))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    # Flask-Login's session id: rotating it signs the user out everywhere.
-    login_id: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_login_id)
     role: Mapped[str] = mapped_column(sa.String(16), default=Role.STUDENT.value)
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -77,8 +75,23 @@ class User(UserMixin, db.Model):
         passive_deletes=True,
     )
 
+    # The token of the session this object was loaded through or just started: it is what
+    # Flask-Login keeps in the session and the remember-me cookie. Not a column.
+    session_token = None
+
     def get_id(self) -> str:
-        return self.login_id
+        if not self.session_token:
+            raise RuntimeError("Start a session (services.sessions.start_session) first.")
+        return self.session_token
+
+    # Flask-Login compares users by get_id(), a session's token here; two objects are the
+    # same user when they are the same account, whichever session loaded them.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
 
     @property
     def is_active(self) -> bool:
@@ -86,12 +99,6 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role in {str(r) for r in roles}
-
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(
-            password, method=current_app.config["QBANK_PASSWORD_HASH"]
-        )
-        self.login_id = new_login_id()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -139,3 +146,19 @@ class PasswordResetLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="reset_links", foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Logging out revokes it, and its cookies stop working."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Only a hash is kept: a database leak must not hand out working sessions.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remember: Mapped[bool]  # "Keep me logged in"
+    device: Mapped[str] = mapped_column(sa.String(120))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,12 +1,13 @@
 """Accounts: registration, sign-in checks, passwords, roles and admin-issued reset links.
 
 Every function takes what it needs (user, data, now), flushes, and leaves the commit to
-the caller: the request or the command that owns the transaction.
+the caller: the request or the command that owns the transaction. Hashing a password is
+slow on purpose, so the functions that hash (``new_password``, ``new_account``) and the
+one that checks (``authenticate``) write nothing: call them before the write transaction.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,13 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from qbank.domain.days import is_known_timezone
+from qbank.domain.passwords import password_problem
 from qbank.extensions import db
-from qbank.models import PasswordResetLink, Role, User
-from qbank.services import audit
-from qbank.services.throttle import LoginThrottle
+from qbank.models import PasswordResetLink, Role, User, hash_token
+from qbank.services import audit, sessions
 
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 200
 _DUMMY_HASHES: dict[str, str] = {}
 
 
@@ -38,32 +37,76 @@ class AccountError(ValueError):
         self.field = field
 
 
-EMAIL_TAKEN = "An account with that e-mail already exists. Log in instead."
-
-
-class LoginThrottled(AccountError):
-    pass
+# Said for every refusal of a sign-up that is not about the password, so the page never
+# tells whether an e-mail is registered. (A sign-up that works shows that it was not.)
+REGISTRATION_REFUSED = (
+    "We could not create an account with these details. If you already have one, log in, "
+    "or ask an admin for a reset link."
+)
+WRONG_CREDENTIALS = "Wrong e-mail or password. Check both and try again."
 
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def password_problem(password: str, email: str = "") -> str | None:
-    """Say what is wrong with a new password, or None if it will do."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if len(password) > MAX_PASSWORD_LENGTH:
-        return f"Use at most {MAX_PASSWORD_LENGTH} characters."
-    if email and password.strip().lower() == normalize_email(email):
-        return "Don't use your e-mail address as your password."
-    if len(set(password)) < 4:
-        return "That password is too easy to guess: mix more different characters."
-    return None
+@dataclass(frozen=True)
+class NewPassword:
+    """A password that passed the checks, already hashed."""
+
+    hash: str
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    email: str
+    display_name: str
+    password: NewPassword
+
+
+def new_password(password: str, email: str = "", name: str = "") -> NewPassword:
+    """Check a new password and hash it (slow); refuse a weak one beside its field."""
+    problem = password_problem(password, email, name)
+    if problem:
+        raise AccountError(problem, field="password")
+    method = current_app.config["QBANK_PASSWORD_HASH"]
+    return NewPassword(generate_password_hash(password, method=method))
+
+
+def new_account(email: str, password: str, display_name: str) -> NewAccount:
+    """Check and hash what a sign-up form sent, whether or not the e-mail is taken."""
+    email = normalize_email(email)
+    display_name = display_name.strip() or email.split("@")[0]
+    return NewAccount(email, display_name, new_password(password, email, display_name))
 
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def create_account(
+    account: NewAccount, now: datetime, role: Role = Role.STUDENT, timezone: str = "UTC"
+) -> User:
+    """Create the account; refuse a taken e-mail without saying it is taken."""
+    if find_user_by_email(account.email) is not None:
+        raise AccountError(REGISTRATION_REFUSED)
+    user = User(
+        email=account.email,
+        display_name=account.display_name,
+        password_hash=account.password.hash,
+        role=role.value,
+        created_at=now,
+        timezone=timezone if is_known_timezone(timezone) else "UTC",
+        timezone_confirmed=is_known_timezone(timezone) and timezone != "UTC",
+    )
+    db.session.add(user)
+    try:
+        # The unique constraint is the real guard; this turns a race into the same message.
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise AccountError(REGISTRATION_REFUSED) from None
+    return user
 
 
 def register_user(
@@ -74,44 +117,16 @@ def register_user(
     role: Role = Role.STUDENT,
     timezone: str = "UTC",
 ) -> User:
-    """Create an account; refuse a taken e-mail in any letter case."""
-    email = normalize_email(email)
-    problem = password_problem(password, email)
-    if problem:
-        raise AccountError(problem, field="password")
-    if find_user_by_email(email) is not None:
-        raise AccountError(EMAIL_TAKEN, field="email")
-    user = User(
-        email=email,
-        display_name=display_name.strip() or email.split("@")[0],
-        role=role.value,
-        created_at=now,
-        timezone=timezone if is_known_timezone(timezone) else "UTC",
-        timezone_confirmed=is_known_timezone(timezone) and timezone != "UTC",
-    )
-    user.set_password(password)
-    db.session.add(user)
-    try:
-        # The unique constraint is the real guard; this turns a race into the same message.
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise AccountError(EMAIL_TAKEN, field="email") from None
-    return user
+    """Check, hash and create an account in one call (for commands, seeds and tests)."""
+    return create_account(new_account(email, password, display_name), now, role, timezone)
 
 
-def authenticate(email: str, password: str, address: str, throttle: LoginThrottle) -> User:
-    """Return the user these credentials belong to, counting failures against both keys."""
-    if throttle.is_blocked(email, address):
-        raise LoginThrottled(
-            "Too many failed attempts. Wait 15 minutes and try again, or ask an admin for "
-            "a password reset link."
-        )
+def authenticate(email: str, password: str) -> User:
+    """Return the active user these credentials belong to; the same refusal for any miss."""
     user = find_user_by_email(email)
     ok = user.check_password(password) if user else _check_dummy_password(password)
     if not ok or user is None or not user.is_active:
-        throttle.record_failure(email, address)
-        raise AccountError("Wrong e-mail or password. Check both and try again.")
+        raise AccountError(WRONG_CREDENTIALS)
     return user
 
 
@@ -141,15 +156,20 @@ def _check_dummy_password(password: str) -> bool:
     return False
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    """Set a new password after checking the current one; other sessions are signed out."""
+def check_current_password(user: User, current: str) -> None:
+    """Refuse a password change whose current password is wrong (slow: it hashes)."""
     if not user.check_password(current):
         raise AccountError("Your current password is not right. Type it again.", field="current")
-    problem = password_problem(new, user.email)
-    if problem:
-        raise AccountError(problem, field="password")
-    user.set_password(new)
+
+
+def change_password(
+    user: User, password: NewPassword, now: datetime, keep_session: str | None
+) -> int:
+    """Set a new password; every session but ``keep_session`` ends. Count those ended."""
+    user.password_hash = password.hash
+    ended = sessions.end_other_sessions(user, keep_session, now)
     db.session.flush()
+    return ended
 
 
 def set_role(user: User, role: Role, acting: User | None, now: datetime) -> None:
@@ -176,10 +196,6 @@ class IssuedResetLink:
     token: str  # shown once, never stored
 
 
-def _hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_reset_link(
     user: User, issued_by: User | None, now: datetime, valid_for: timedelta
 ) -> IssuedResetLink:
@@ -190,7 +206,7 @@ def issue_reset_link(
     token = secrets.token_urlsafe(32)
     link = PasswordResetLink(
         user=user,
-        token_hash=_hash_token(token),
+        token_hash=hash_token(token),
         created_by_id=issued_by.id if issued_by else None,
         created_at=now,
         expires_at=now + valid_for,
@@ -204,24 +220,22 @@ def issue_reset_link(
 def find_reset_link(token: str, now: datetime) -> PasswordResetLink | None:
     """Return the unused, unexpired link for ``token``, or None."""
     link = db.session.scalar(
-        sa.select(PasswordResetLink).where(PasswordResetLink.token_hash == _hash_token(token))
+        sa.select(PasswordResetLink).where(PasswordResetLink.token_hash == hash_token(token))
     )
     if link is None or link.used_at is not None or link.expires_at <= now:
         return None
     return link
 
 
-def reset_password(token: str, new: str, now: datetime) -> User:
-    """Set a new password through a reset link, which then stops working."""
+def reset_password(token: str, password: NewPassword, now: datetime) -> User:
+    """Set a new password through a reset link, which then stops working; sign out all."""
     link = find_reset_link(token, now)
     if link is None:
         raise AccountError(
             "This reset link has expired or was already used. Ask an admin for a new one."
         )
-    problem = password_problem(new, link.user.email)
-    if problem:
-        raise AccountError(problem, field="password")
     link.used_at = now
-    link.user.set_password(new)
+    link.user.password_hash = password.hash
+    sessions.end_other_sessions(link.user, None, now)
     db.session.flush()
     return link.user

@@ -18,6 +18,7 @@ from qbank.models import (
     QuestionSet,
     ReviewLog,
     User,
+    UserSession,
     UserStats,
 )
 from qbank.services import accounts, audit
@@ -53,6 +54,23 @@ def export_data(user: User, now: datetime) -> dict[str, Any]:
                 )
             ],
         },
+        "signed_in_devices": [
+            {
+                "device": s.device,
+                "signed_in_at": s.created_at.isoformat(),
+                "expires_at": s.expires_at.isoformat(),
+                "kept_logged_in": s.remember,
+            }
+            for s in db.session.scalars(
+                sa.select(UserSession)
+                .where(
+                    UserSession.user_id == user.id,
+                    UserSession.revoked_at.is_(None),
+                    UserSession.expires_at > now,
+                )
+                .order_by(UserSession.created_at, UserSession.id)
+            )
+        ],
         "totals": stats
         and {
             "xp": stats.xp,

@@ -1,6 +1,8 @@
-"""A student's study settings."""
+"""A student's study settings, and the devices signed in to the account."""
 
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -15,7 +17,7 @@ from qbank.domain import charts
 from qbank.domain.days import is_known_timezone, timezone_choices
 from qbank.domain.gamification import Goal
 from qbank.models import DailyGoal
-from qbank.services import fsrs_tuning
+from qbank.services import fsrs_tuning, sessions
 from qbank.services.settings import GoalStart, StudySettings, update_study_settings
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -74,6 +76,15 @@ class ActionForm(FlaskForm):
 
 def _page(form: StudySettingsForm, tuning: fsrs_tuning.TuningResult | None = None):
     reviews = fsrs_tuning.review_count(current_user)
+    zone = ZoneInfo(current_user.timezone)
+    devices = [
+        (
+            device,
+            device.created_at.astimezone(zone),
+            sessions.is_current(device, current_user.session_token),
+        )
+        for device in sessions.active_sessions(current_user, clock.now())
+    ]
     return render_template(
         "settings/index.html",
         form=form,
@@ -81,6 +92,7 @@ def _page(form: StudySettingsForm, tuning: fsrs_tuning.TuningResult | None = Non
         reviews=reviews,
         min_reviews=fsrs_tuning.MIN_REVIEWS,
         tuning=tuning,
+        devices=devices,
     )
 
 
@@ -142,3 +154,36 @@ def workload() -> ResponseReturnValue:
         [(p.desired_retention, p.reviews_per_day, p.memorized) for p in points]
     )
     return render_template("settings/workload.html", points=points, chart=chart)
+
+
+@bp.post("/devices/<int:session_id>/logout")
+@login_required
+def end_device(session_id: int) -> ResponseReturnValue:
+    """Log out one of the signed-in user's devices."""
+    if ActionForm().validate_on_submit():
+        with write_transaction():
+            ended = sessions.end_session(current_user, session_id, clock.now())
+        # Another user's session id finds nothing: only the user's own rows are touched.
+        if ended:
+            flash("That device is logged out.", "success")
+        else:
+            flash("That device was already logged out.", "info")
+    return redirect(url_for("settings.study_settings") + "#devices")
+
+
+@bp.post("/devices/logout-others")
+@login_required
+def end_other_devices() -> ResponseReturnValue:
+    """Log out every device of the signed-in user but this one."""
+    if ActionForm().validate_on_submit():
+        with write_transaction():
+            ended = sessions.end_other_sessions(
+                current_user, current_user.session_token, clock.now()
+            )
+        flash(
+            f"Logged out {ended} other device{'s' if ended != 1 else ''}."
+            if ended
+            else "No other device was logged in.",
+            "success" if ended else "info",
+        )
+    return redirect(url_for("settings.study_settings") + "#devices")

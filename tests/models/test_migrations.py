@@ -138,3 +138,29 @@ def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_downgrading_past_the_sessions_gives_every_user_a_login_id_again(tmp_path):
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'down.sqlite3'}"},
+        environ={},
+    )
+    with app.app_context():
+        try:
+            upgrade(revision="0003")
+            with db.engine.begin() as conn:
+                for statement in OLD_ROWS:
+                    conn.execute(sa.text(statement))
+            upgrade()
+            before = row_counts()
+            downgrade(revision="0005")
+            assert row_counts() == before
+            with db.engine.connect() as conn:
+                login_ids = conn.exec_driver_sql("SELECT login_id FROM users").scalars().all()
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert len(set(login_ids)) == len(login_ids) == before["users"] and all(login_ids)
+            upgrade()
+            assert row_counts() == before
+        finally:
+            db.session.remove()
+            db.engine.dispose()

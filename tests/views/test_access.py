@@ -65,6 +65,13 @@ PROTECTED = [
     ("POST", "/settings/", "/settings/", None),
     ("POST", "/settings/optimize", "/settings/optimize", None),
     ("GET", "/settings/workload", "/settings/workload", None),
+    (
+        "POST",
+        "/settings/devices/<int:session_id>/logout",
+        "/settings/devices/1/logout",
+        None,
+    ),
+    ("POST", "/settings/devices/logout-others", "/settings/devices/logout-others", None),
     ("GET", "/sets/", "/sets/", FACULTY),
     ("GET", "/sets/new", "/sets/new", FACULTY),
     ("POST", "/sets/new", "/sets/new", FACULTY),
