@@ -6,12 +6,14 @@
   removed; ``outsider`` is in no cohort and studies the public set; ``other_faculty`` and
   ``admin`` have no part in it.
 - ``member`` and ``former`` have each answered the first question of the cohort's set, which
-  shows an image; ``member`` reported it; ``owner`` has an upload waiting for confirmation.
+  shows an image; ``member`` reported it, and is signed in on a phone; ``owner`` has an
+  upload waiting for confirmation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from qbank.clock import FrozenClock
 from qbank.extensions import db
@@ -25,9 +27,10 @@ from qbank.models import (
     ReviewLog,
     Role,
     User,
+    UserSession,
     Visibility,
 )
-from qbank.services import cohorts, enrollment, imports, study
+from qbank.services import cohorts, enrollment, imports, sessions, study
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaStore, media_url, store_media
 from tests.bank_helpers import json_question, qbank_json_file, sba, tiny_png
@@ -48,6 +51,7 @@ class World:
     report: QuestionReport | None = None
     upload: ImportUpload | None = None
     join_code: str = ""  # as it was built, before any test rotates it
+    member_phone: UserSession | None = None  # a device the member is signed in on
 
     QUESTIONS_PER_SET = 2
 
@@ -74,6 +78,7 @@ class World:
             "private_media": self.media["private"].sha256,
             "member_id": self.users["member"].id,
             "join_code": self.cohort.join_code,
+            "member_phone": self.member_phone.id,
         }
 
 
@@ -140,6 +145,9 @@ def build_world(create_user, clock: FrozenClock, store: MediaStore) -> World:
         world.reviews[name] = answer(users[name], first, clock)
     world.report = study.report_question(users["member"], first.id, "typo", "", now)
     cohorts.remove_member(cohort, users["former"].id, users["rep"], now)
+    world.member_phone = sessions.start_session(
+        users["member"], now, timedelta(days=1), False, "Phone"
+    ).session
     world.upload = imports.stash_upload(
         owner, "more.json", qbank_json_file([json_question(1)]), None, None, "More", now
     )

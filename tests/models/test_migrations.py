@@ -104,7 +104,7 @@ OLD_ROWS = [
 
 def test_upgrading_a_database_with_data_keeps_every_row(tmp_path):
     # Rebuilding tables (SQLite batch mode) must not trip or cascade their keys; what an
-    # assignment opened before 0007 stays open, and each owner still follows the cohort.
+    # assignment opened before 0006 stays open, and each owner still follows the cohort.
     app = create_app(
         {
             "TESTING": True,

@@ -25,6 +25,7 @@ from qbank.models import (
     Question,
     QuestionReport,
     QuestionSet,
+    UserSession,
 )
 from qbank.services import access
 from tests.access_world import RELATIONS, World, build_world
@@ -47,6 +48,7 @@ OBJECT_KINDS = {
     "question_reports": "report",
     "users": "user",
     "password_reset_links": "reset link",
+    "user_sessions": "session",
 }
 NOT_ADDRESSED = {
     "audit_events": "read only by admins, as a list (the route table checks the role)",
@@ -59,6 +61,7 @@ NOT_ADDRESSED = {
     "question_version_media": "read through the media route",
     "media_uploads": "checked when a question links an image",
     "set_shares": "changed only through a set's settings",
+    "throttle_counters": "counted by the login and sign-up forms, never addressed",
 }
 
 EVERYONE = dict.fromkeys(RELATIONS)
@@ -174,6 +177,11 @@ def question_retired(world: World, user: Any) -> bool:
 def question_edited(world: World, user: Any) -> bool:
     question = db.session.get(Question, world.question(world.cohort_set).id)
     return any(v.stem == "Edited by the table" for v in question.versions)
+
+
+def phone_logged_out(world: World, user: Any) -> bool:
+    phone = db.session.get(UserSession, world.member_phone.id)
+    return phone.revoked_at is not None
 
 
 def report_resolved(world: World, user: Any) -> bool:
@@ -450,6 +458,14 @@ CASES = [
         "/admin/users/<int:user_id>/cohorts/<int:cohort_id>/remove",
         "/admin/users/{member_id}/cohorts/{cohort}/remove",
         outcome(403, admin="→/admin/users/"),
+    ),
+    # --- a signed-in device is its user's alone to log out
+    Case(
+        "POST",
+        "/settings/devices/<int:session_id>/logout",
+        "/settings/devices/{member_phone}/logout",
+        outcome("refused", member="done"),
+        effect=phone_logged_out,
     ),
     # --- a reset link is its own key: an unknown one opens nothing, whoever asks
     Case("GET", "/reset/<token>", "/reset/not-a-real-token", outcome(404)),

@@ -1,7 +1,7 @@
 """server-side sessions and throttle counters; users.login_id goes
 
-Revision ID: 0006
-Revises: 0007 (0007 landed on main first, also after 0005; this one follows it)
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-02 19:00:00
 
 """
@@ -14,8 +14,8 @@ import qbank.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0006'
-down_revision = '0007'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

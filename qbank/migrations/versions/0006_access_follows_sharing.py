@@ -1,6 +1,6 @@
 """access follows sharing, audit log, import reports
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-02 18:35:12.239201
 
@@ -14,7 +14,7 @@ import qbank.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '0007'
+revision = '0006'
 down_revision = '0005'
 branch_labels = None
 depends_on = None
