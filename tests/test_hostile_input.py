@@ -29,7 +29,7 @@ from werkzeug.routing import Rule
 
 from qbank.extensions import db
 from qbank.models import QuestionSet, Role, User, Visibility
-from qbank.services import accounts, cohorts, enrollment, fsrs_tuning, imports, study
+from qbank.services import accounts, cohorts, enrollment, fsrs_tuning, imports, sessions, study
 from qbank.services import question_bank as bank
 from tests.anki_decks import BASIC, Deck, Note, build_apkg
 from tests.bank_helpers import json_question, qbank_json_file, sba, tiny_png
@@ -214,6 +214,8 @@ def world(create_user, clock, monkeypatch) -> World:
         admin, "set.json", qbank_json_file([json_question(1)]), None, None, "", now
     )
     reset = accounts.issue_reset_link(student, admin, now, timedelta(hours=24))
+    # A second device, so Settings offers its logout forms.
+    sessions.start_session(admin, now, timedelta(days=1), False, "Phone")
     db.session.commit()
     return World(
         admin=admin,

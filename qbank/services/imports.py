@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -203,6 +204,55 @@ def _all_text(draft: QuestionDraft) -> str:
     return "\n".join(parts)
 
 
+# --- the report, made once per upload ----------------------------------------------
+
+PREVIEW_SIZE = 5
+
+
+def make_report(
+    fmt: str | None, label: str | None, parsed: ParseResult, target: QuestionSet | None
+) -> dict[str, Any]:
+    """What the report page shows, as plain values, so it is read back instead of re-parsed."""
+    plan = plan_import(parsed, target) if parsed.ok else None
+    warnings = parsed.warnings + (plan.duplicates if plan else [])
+    return {
+        "format": fmt,
+        "label": label,
+        "ok": parsed.ok,
+        "questions": len(parsed.drafts),
+        "media": len(parsed.media),
+        "errors": [[p.location, p.message] for p in parsed.errors],
+        "warnings": [[p.location, p.message] for p in warnings],
+        "skipped": [[s.location, s.name, s.reason] for s in parsed.skipped],
+        "plan": plan
+        and {
+            "new": plan.new,
+            "updated": plan.updated,
+            "unchanged": plan.unchanged,
+            "kinds": plan.kinds.most_common(),
+        },
+        "preview": [
+            {
+                "location": d.location,
+                "kind": d.kind.value,
+                "stem": d.stem,
+                "options": [
+                    {"text": o.text, "correct": o.correct, "rationale": o.rationale}
+                    for o in d.options
+                ],
+                "explanation": d.explanation,
+                "reference": d.reference,
+            }
+            for d in parsed.drafts[:PREVIEW_SIZE]
+        ],
+    }
+
+
+def keep_report(upload: ImportUpload, report: dict[str, Any]) -> None:
+    upload.report = report
+    db.session.flush()
+
+
 # --- uploads waiting for confirmation -----------------------------------------------
 
 
@@ -214,8 +264,9 @@ def stash_upload(
     target: QuestionSet | None,
     title: str,
     now: datetime,
+    report: dict[str, Any] | None = None,
 ) -> ImportUpload:
-    """Keep an upload until its owner confirms it; forget this owner's stale ones."""
+    """Keep an upload (and its report) until its owner confirms it; forget stale ones."""
     db.session.execute(
         sa.delete(ImportUpload).where(
             ImportUpload.owner_id == owner.id, ImportUpload.created_at < now - UPLOAD_LIFETIME
@@ -230,6 +281,7 @@ def stash_upload(
         title=title[:200],
         data=data,
         created_at=now,
+        report=report,
     )
     db.session.add(upload)
     db.session.flush()

@@ -447,15 +447,19 @@ def upload() -> ResponseReturnValue:
         file = form.file.data
         filename = PurePath(file.filename or "upload").name
         data = file.read()
+        fmt = form.format.data or None
+        # Parsed once, here: the report page reads what this keeps.
+        report = _report(*formats.parse_upload(data, filename, fmt), target)
         with write_transaction():
             pending = imports.stash_upload(
                 current_user,
                 filename,
                 data,
-                form.format.data or None,
+                fmt,
                 target,
                 form.title.data or "",
                 clock.now(),
+                report=report,
             )
             token = pending.token
         return redirect(url_for("bank.review_upload", token=token))
@@ -472,10 +476,9 @@ def review_upload(token: str) -> ResponseReturnValue:
         flash("That upload has expired or was already imported. Upload the file again.", "error")
         return redirect(url_for("bank.upload"))
     target = get_set(pending.target_set_id) if pending.target_set_id else None
-    fmt, parsed = formats.parse_upload(pending.data, pending.filename, pending.format)
-    plan = imports.plan_import(parsed, target) if parsed.ok else None
     form = ConfirmForm()
-    if form.validate_on_submit() and parsed.ok:
+    if form.validate_on_submit():
+        parsed = formats.parse_upload(pending.data, pending.filename, pending.format)[1]
         title = pending.title or parsed.title or PurePath(pending.filename).stem
         try:
             with write_transaction():
@@ -499,14 +502,18 @@ def review_upload(token: str) -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("bank.show_set", set_id=set_id))
+    report = pending.report
+    if report is None:  # an upload kept before reports were
+        report = _report(
+            *formats.parse_upload(pending.data, pending.filename, pending.format), target
+        )
+        with write_transaction():
+            imports.keep_report(pending, report)
     return render_template(
-        "bank/report.html",
-        pending=pending,
-        fmt=fmt,
-        label=formats.IMPORTERS[fmt].LABEL if fmt in formats.IMPORTERS else None,
-        parsed=parsed,
-        plan=plan,
-        target=target,
-        form=form,
-        preview=parsed.drafts[:5],
+        "bank/report.html", pending=pending, report=report, target=target, form=form
     )
+
+
+def _report(fmt: str | None, parsed, target: QuestionSet | None) -> dict:
+    label = formats.IMPORTERS[fmt].LABEL if fmt in formats.IMPORTERS else None
+    return imports.make_report(fmt, label, parsed, target)

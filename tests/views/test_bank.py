@@ -79,6 +79,25 @@ def test_upload_report_then_confirm_imports_everything(client, signed_in):
     assert count(Question) == 4
 
 
+def test_the_report_is_made_once_when_the_file_arrives(client, signed_in, monkeypatch):
+    from qbank.importers import formats
+
+    parses = []
+    real = formats.parse_upload
+    monkeypatch.setattr(formats, "parse_upload", lambda *a: parses.append(a) or real(*a))
+    questions = [json_question(n) for n in range(3)]
+    response = upload(client, qbank_json_file(questions, title="Once"), "once.json")
+    assert len(parses) == 1
+    report_url = response.headers["Location"]
+    for _ in range(3):  # reading the report again reads what was kept
+        page = client.get(report_url).get_data(as_text=True)
+        assert '3</span><span class="label">questions read' in page
+        assert "Question 0: what is the first-line treatment?" in page  # the preview
+    assert len(parses) == 1
+    confirm(client, report_url)  # saving needs the questions themselves
+    assert len(parses) == 2 and count(Question) == 3
+
+
 def test_a_faulty_file_gets_a_located_report_and_no_confirm_button(client, signed_in):
     bad = json_question(
         3, options=[{"text": "A", "correct": False}, {"text": "B", "correct": False}]
