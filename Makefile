@@ -10,7 +10,7 @@ SECRET_FILE := $(INSTANCE)/secret-key
 
 export FLASK_APP := wsgi.py
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test test-fast lint format bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,14 @@ run: $(VENV)/.installed-app $(SECRET_FILE)
 		--workers $(WORKERS) \
 		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
+# Two processes (the machine's cores) share the tests; each has its own databases.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
+
+# The inner loop: SQLite only, no browser, no long simulation or load test.
+test-fast: $(VENV)/.installed-test
+	QBANK_TEST_POSTGRES_URL= $(BIN)/python -m pytest -n auto --dist worksteal -q \
+		-m "not slow and not e2e"
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

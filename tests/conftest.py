@@ -27,6 +27,7 @@ from qbank.clock import FrozenClock
 from qbank.extensions import db
 from qbank.models import Role, User
 from qbank.services import accounts
+from qbank.services.media import MediaStore
 
 POSTGRES_URL = os.environ.get("QBANK_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -132,22 +133,54 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def _shared_apps() -> Iterator[dict[str, Flask]]:
+    """One app per engine for the tests that need no settings of their own.
+
+    Building an app costs about 70 ms (werkzeug compiles every URL rule), which over a
+    thousand tests is a minute; the clock, the media folder and any settings a test
+    changes are put back for each test instead.
+    """
+    apps: dict[str, Flask] = {}
+    yield apps
+    for shared in apps.values():
+        with shared.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture
 def app(
-    _schema: str, clock: FrozenClock, tmp_path: Path, app_config: dict[str, Any]
+    request: pytest.FixtureRequest,
+    _schema: str,
+    _shared_apps: dict[str, Flask],
+    clock: FrozenClock,
+    tmp_path: Path,
+    app_config: dict[str, Any],
 ) -> Iterator[Flask]:
-    app = create_app(
-        _test_config(
-            _schema, QBANK_CLOCK=clock, QBANK_MEDIA_DIR=str(tmp_path / "media"), **app_config
-        ),
-        environ={},
+    settings = _test_config(
+        _schema, QBANK_CLOCK=clock, QBANK_MEDIA_DIR=str(tmp_path / "media"), **app_config
     )
-    app.test_client_class = IsolatedClient
+    own = bool(app_config) or request.node.get_closest_marker("own_app") is not None
+    if own:
+        app = create_app(settings, environ={})
+        app.test_client_class = IsolatedClient
+    else:
+        if _schema not in _shared_apps:
+            _shared_apps[_schema] = create_app(settings, environ={})
+            _shared_apps[_schema].test_client_class = IsolatedClient
+        app = _shared_apps[_schema]
+        app.config.update(settings)
+        app.extensions["qbank_clock"] = clock
+        app.extensions["qbank_media"] = MediaStore(tmp_path / "media")
+    saved = dict(app.config)
     with app.app_context():
         yield app
         db.session.remove()
         _empty_tables()
-        db.engine.dispose()
+        if own:
+            db.engine.dispose()
+    app.config.clear()
+    app.config.update(saved)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from qbank import create_app
+from qbank.clock import FrozenClock
 from qbank.extensions import db
 from qbank.models import Role
 from qbank.services.accounts import register_user
@@ -35,10 +36,17 @@ VIEWPORTS = {
 
 
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def live_clock() -> FrozenClock:
+    """The live server's clock: it stands still, and a journey moves it instead of waiting."""
+    return FrozenClock(datetime.now(UTC))
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory: pytest.TempPathFactory, live_clock: FrozenClock) -> Flask:
     folder = tmp_path_factory.mktemp("e2e")
     return create_app(
         {
+            "QBANK_CLOCK": live_clock,
             "TESTING": True,
             "SECRET_KEY": "e2e-secret-" + "x" * 32,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'qbank.sqlite3'}",
@@ -119,14 +127,14 @@ def page(request: pytest.FixtureRequest, browser, live_server: str):
 
 
 @pytest.fixture
-def make_account(live_app: Flask):
+def make_account(live_app: Flask, live_clock: FrozenClock):
     """Return a factory: make_account(role) -> (email, password), made on the live server."""
 
     def make(role: Role = Role.STUDENT) -> tuple[str, str]:
         email = f"{role.value}-{secrets.token_hex(4)}@example.edu"
         password = "a long enough password"
         with live_app.app_context():
-            register_user(email, password, f"Test {role.value}", datetime.now(UTC), role=role)
+            register_user(email, password, f"Test {role.value}", live_clock.now(), role=role)
             db.session.commit()
         return email, password
 

@@ -2,7 +2,6 @@
 
 import csv
 import io
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,10 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def open_set(live_app, make_account):
+def open_set(live_app, live_clock, make_account):
     faculty_email, _ = make_account(Role.FACULTY)
     with live_app.app_context():
-        now = datetime.now(UTC)
+        now = live_clock.now()
         owner = db.session.scalar(sa.select(User).where(User.email == faculty_email))
         question_set = bank.create_set(owner, f"Board set {faculty_email}", "", now)
         for n in range(3):
@@ -33,7 +32,7 @@ def open_set(live_app, make_account):
         return question_set.title
 
 
-def study_two_cards(page, set_title):
+def study_two_cards(page, live_clock, set_title):
     page.goto("/library/")
     page.locator(".library-item", has_text=set_title).get_by_role(
         "button", name="Study this set"
@@ -41,13 +40,15 @@ def study_two_cards(page, set_title):
     page.goto("/study/")
     for _ in range(2):
         page.locator("label.choice").first.click()
-        page.wait_for_timeout(2100)  # answers under two seconds earn no points
+        live_clock.advance(seconds=3)  # answers under two seconds earn no points
         page.get_by_role("button", name="Check answer").click()
         expect(page.locator(".verdict-banner")).to_be_visible()
         page.get_by_role("link", name="Next card").click()
 
 
-def test_rep_runs_an_anonymous_weekly_board(browser, live_server, make_account, open_set):
+def test_rep_runs_an_anonymous_weekly_board(
+    browser, live_server, live_clock, make_account, open_set
+):
     context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=live_server)
     page = context.new_page()
     page.viewport_name = "phone"
@@ -66,7 +67,7 @@ def test_rep_runs_an_anonymous_weekly_board(browser, live_server, make_account, 
         page.get_by_label("Join code").fill(code.lower())
         page.get_by_role("button", name="Join").click()
         expect(page.get_by_text("You joined Year 2 Pathology.")).to_be_visible()
-        study_two_cards(page, open_set)
+        study_two_cards(page, live_clock, open_set)
         page.get_by_role("button", name="Log out").click()
 
     log_in(page, rep_email, rep_password)

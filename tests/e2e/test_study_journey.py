@@ -1,7 +1,5 @@
 """A student does a whole day's queue with the keyboard alone."""
 
-from datetime import UTC, datetime
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -17,12 +15,12 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def studying_student(live_app, make_account):
+def studying_student(live_app, live_clock, make_account):
     """A student enrolled in a set of three questions and one flashcard."""
     faculty_email, _ = make_account(Role.FACULTY)
     email, password = make_account(Role.STUDENT)
     with live_app.app_context():
-        now = datetime.now(UTC)
+        now = live_clock.now()
         owner = db.session.scalar(sa.select(User).where(User.email == faculty_email))
         student = db.session.scalar(sa.select(User).where(User.email == email))
         question_set = bank.create_set(owner, f"Keyboard set {email}", "", now)

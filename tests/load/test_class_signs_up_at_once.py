@@ -30,6 +30,8 @@ from tests.load.classroom import (
     stored,
 )
 
+pytestmark = pytest.mark.slow
+
 STUDENTS = 50
 STUDY_SECONDS = 1.5
 QUESTIONS = 40

@@ -36,6 +36,7 @@ def build_deck(owner, now):
     return question_set
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("desired", [0.80, 0.90])
 def test_recall_lands_near_the_desired_retention(app, create_user, clock, desired):
     if db.engine.dialect.name != "sqlite":

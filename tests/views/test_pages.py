@@ -1,3 +1,5 @@
+import pytest
+
 from qbank.models import Role
 
 
@@ -39,6 +41,7 @@ def test_too_large_upload_gets_a_413_page(app, client):
     assert "That upload is larger than this server accepts." in response.get_data(as_text=True)
 
 
+@pytest.mark.own_app
 def test_server_error_page_says_nothing_was_saved(app, client):
     @app.get("/boom")
     def boom():
