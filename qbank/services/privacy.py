@@ -123,10 +123,17 @@ def export_data(user: User, now: datetime) -> dict[str, Any]:
     }
 
 
-def delete_account(user: User, password: str, now: datetime) -> None:
-    """Delete the account and everything personal; cohorts keep a rep if they have members."""
+def confirm_deletion(user: User, password: str) -> None:
+    """Check the password of a student deleting their account (slow: before the write lock)."""
     if not user.check_password(password):
         raise accounts.AccountError("That password is not right. Type it again.", field="password")
+
+
+def delete_account(user: User, now: datetime) -> None:
+    """Delete the account and everything personal; cohorts keep a rep if they have members.
+
+    The caller has checked the password (``confirm_deletion``).
+    """
     if db.session.scalar(sa.select(QuestionSet.id).where(QuestionSet.owner_id == user.id).limit(1)):
         raise DeletionRefused(
             "You own question sets. Ask an admin to hand them to a colleague, then delete "

@@ -329,8 +329,9 @@ def delete_account() -> ResponseReturnValue:
     form = DeleteAccountForm()
     if form.validate_on_submit():
         try:
+            privacy.confirm_deletion(current_user, form.password.data)
             with write_transaction():
-                privacy.delete_account(current_user, form.password.data, clock.now())
+                privacy.delete_account(current_user, clock.now())
                 logout_user()  # before the commit expires the deleted user's attributes
         except accounts.AccountError as exc:
             show_error(form, exc)
