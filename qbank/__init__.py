@@ -108,7 +108,7 @@ def _security_headers(response: Any) -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from qbank.domain.markup import render
+    from qbank.presentation.markup import render
     from qbank.views import (
         admin,
         auth,

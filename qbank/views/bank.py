@@ -23,7 +23,6 @@ from wtforms import SelectChoice
 from qbank import clock
 from qbank.database import write_transaction
 from qbank.domain import item_analysis
-from qbank.domain.charts import describe_duration
 from qbank.extensions import db
 from qbank.importers import formats, qbank_csv, qbank_json
 from qbank.importers.drafts import check_draft
@@ -35,6 +34,7 @@ from qbank.models import (
     Role,
     Visibility,
 )
+from qbank.presentation.charts import describe_duration
 from qbank.services import access, exports, imports, item_stats
 from qbank.services import cohort_progress as progress
 from qbank.services import question_bank as bank

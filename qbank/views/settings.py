@@ -13,10 +13,10 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from qbank import clock
 from qbank.database import write_transaction
-from qbank.domain import charts
 from qbank.domain.days import is_known_timezone, timezone_choices
 from qbank.domain.gamification import Goal
 from qbank.models import DailyGoal
+from qbank.presentation import charts
 from qbank.services import fsrs_tuning, sessions
 from qbank.services.settings import GoalStart, StudySettings, update_study_settings
 

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from qbank import clock
-from qbank.domain import charts
+from qbank.presentation import charts
 from qbank.services.stats import FORECAST_DAYS, HEATMAP_DAYS, student_stats
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")

@@ -19,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qbank.domain import markup
 from qbank.importers import anki
 from qbank.importers.drafts import (
     MAX_ARCHIVE_MEMBERS,
@@ -29,6 +28,7 @@ from qbank.importers.drafts import (
     Problem,
 )
 from qbank.models import QuestionKind
+from qbank.presentation import markup
 from tests.anki_decks import (
     BASIC,
     BASIC_BACK,

@@ -2,7 +2,6 @@
 
 import pytest
 
-from qbank.domain.markup import render
 from qbank.importers.drafts import (
     OptionDraft,
     QuestionDraft,
@@ -11,6 +10,7 @@ from qbank.importers.drafts import (
     plain_to_markdown,
 )
 from qbank.models import QuestionKind
+from qbank.presentation.markup import render
 
 
 def test_plain_text_shows_literally_with_its_line_breaks():

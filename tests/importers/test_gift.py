@@ -9,10 +9,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from qbank.domain.markup import render
 from qbank.importers import gift
 from qbank.importers.drafts import html_to_markdown, plain_to_markdown
 from qbank.models import QuestionKind
+from qbank.presentation.markup import render
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 PEER = DATA / "gift_pegjs"

@@ -2,7 +2,7 @@
 
 from html.parser import HTMLParser
 
-from qbank.domain.markup import MAX_DEPTH, MAX_OPEN_FORMATTING, render
+from qbank.presentation.markup import MAX_DEPTH, MAX_OPEN_FORMATTING, render
 
 
 class _Depth(HTMLParser):

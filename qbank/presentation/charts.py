@@ -1,7 +1,8 @@
 """The statistics page's pictures, drawn as inline SVG from plain values.
 
-Each chart scales with its ``viewBox``; colours are presentation attributes (``fill=``),
-which a strict ``style-src 'self'`` policy allows where it blocks ``style=``; each sums
+Each chart scales with its ``viewBox``; its colours come from classes (``heat-3``,
+``ink-muted``, ``track``, ``fill``...) styled in static/css/qbank.css with the site's own
+colour variables, which a strict ``style-src 'self'`` policy allows; each sums
 up its data in an ``aria-label``, since a screen reader reads an ``role="img"`` as one
 thing; every piece of text is escaped.
 """
@@ -22,12 +23,7 @@ MONTHS = (
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 # From "no reviews" to "busiest day": the app's blue, lightest to darkest.
-HEAT_FILLS = ("#e8ebf1", "#c3d8fb", "#86b2f6", "#3d7fe6", "#174fb0")
-BAR_FILL = "#1f6feb"
-TRACK_FILL = "#e8ebf1"
-INK = "#1c2433"
-MUTED_INK = "#5b6576"
-GRID_STROKE = "#dde1ea"
+HEAT_LEVELS = 5  # the heatmap's shades, from none to the busiest days: heat-0 to heat-4
 
 HEAT_CELL = 10
 HEAT_PITCH = 12  # cell plus gap
@@ -109,7 +105,7 @@ def year_heatmap(counts: Mapping[date, int], last_day: date, days: int = 365) ->
     grid_bottom = HEAT_TOP + 7 * HEAT_PITCH
     height = grid_bottom + 18
     parts = [
-        _text(0, HEAT_TOP + row * HEAT_PITCH + 8.5, name, size=10, fill=MUTED_INK)
+        _text(0, HEAT_TOP + row * HEAT_PITCH + 8.5, name, size=10, class_="ink-muted")
         for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri"))
     ]
     parts += [
@@ -118,8 +114,7 @@ def year_heatmap(counts: Mapping[date, int], last_day: date, days: int = 365) ->
             10,
             MONTHS[month - 1][:3],
             9,
-            class_="month",
-            fill=MUTED_INK,
+            class_="month ink-muted",
         )
         for col, month in _month_labels(first, first_monday, columns)
     ]
@@ -131,11 +126,11 @@ def year_heatmap(counts: Mapping[date, int], last_day: date, days: int = 365) ->
             if n == 0
             else f"{_plural(n, 'review')} on {long_date(day)}"
         )
-        today = f' stroke="{INK}" stroke-width="1"' if day == last_day else ""
+        today = " today" if day == last_day else ""
         parts.append(
-            f'<rect class="day heat-{level}" data-date="{day.isoformat()}" '
+            f'<rect class="day heat-{level}{today}" data-date="{day.isoformat()}" '
             f'x="{HEAT_LEFT + col * HEAT_PITCH}" y="{HEAT_TOP + row * HEAT_PITCH}" '
-            f'width="{HEAT_CELL}" height="{HEAT_CELL}" rx="2" fill="{HEAT_FILLS[level]}"{today}>'
+            f'width="{HEAT_CELL}" height="{HEAT_CELL}" rx="2">'
             f"<title>{escape(tip)}</title></rect>"
         )
     parts += _heat_legend(width, grid_bottom + 6)
@@ -168,14 +163,14 @@ def _month_labels(first: date, first_monday: date, columns: int) -> list[tuple[i
 
 def _heat_legend(width: float, top: float) -> list[str]:
     right = width - 28
-    left = right - len(HEAT_FILLS) * HEAT_PITCH
-    parts = [_text(left - 4, top + 8.5, "Less", size=10, anchor="end", fill=MUTED_INK)]
+    left = right - HEAT_LEVELS * HEAT_PITCH
+    parts = [_text(left - 4, top + 8.5, "Less", size=10, anchor="end", class_="ink-muted")]
     parts += [
         f'<rect x="{_num(left + i * HEAT_PITCH)}" y="{_num(top)}" width="{HEAT_CELL}" '
-        f'height="{HEAT_CELL}" rx="2" fill="{fill}"/>'
-        for i, fill in enumerate(HEAT_FILLS)
+        f'height="{HEAT_CELL}" rx="2" class="heat-{i}"/>'
+        for i in range(HEAT_LEVELS)
     ]
-    parts.append(_text(right + 2, top + 8.5, "More", size=10, fill=MUTED_INK))
+    parts.append(_text(right + 2, top + 8.5, "More", size=10, class_="ink-muted"))
     return parts
 
 
@@ -204,16 +199,15 @@ def due_forecast_chart(due: Sequence[int], first_day: date) -> Markup:
     for tick in ticks:
         y = base - plot_h * tick / scale_top
         parts.append(
-            f'<line x1="{left}" y1="{_num(y)}" x2="{width - right}" y2="{_num(y)}" '
-            f'stroke="{GRID_STROKE}" stroke-width="1"/>'
+            f'<line x1="{left}" y1="{_num(y)}" x2="{width - right}" y2="{_num(y)}" class="grid"/>'
         )
-        parts.append(_text(left - 4, y + 3.5, f"{tick:,}", anchor="end", fill=MUTED_INK))
+        parts.append(_text(left - 4, y + 3.5, f"{tick:,}", anchor="end", class_="ink-muted"))
     for i, n in enumerate(due):
         day = first_day + timedelta(days=i)
         centre = left + slot * (i + 0.5)
         if i % 7 == 0:
             name = "Today" if i == 0 else f"{day.day} {MONTHS[day.month - 1][:3]}"
-            parts.append(_text(centre, height - 6, name, anchor="middle", fill=MUTED_INK))
+            parts.append(_text(centre, height - 6, name, anchor="middle", class_="ink-muted"))
         if n <= 0:
             continue
         when = "Today" if i == 0 else _day_and_month(day)
@@ -222,7 +216,7 @@ def due_forecast_chart(due: Sequence[int], first_day: date) -> Markup:
         parts.append(
             f'<rect class="bar" data-count="{n}" x="{_num(centre - slot * 0.35)}" '
             f'y="{_num(base - bar_h)}" width="{_num(slot * 0.7)}" height="{_num(bar_h)}" '
-            f'rx="1.5" fill="{BAR_FILL}"><title>{escape(tip)}</title></rect>'
+            f'rx="1.5"><title>{escape(tip)}</title></rect>'
         )
 
     total = sum(due)
@@ -264,14 +258,14 @@ def share_bars(
         parts.append(
             f'<g class="share"><title>{escape(f"{label}: {part:,} of {_plural(whole, noun)}")}'
             "</title>"
-            + _text(0, y + 13, name, size=font, fill=INK)
-            + _text(width, y + 13, figure, size=font, anchor="end", fill=MUTED_INK)
-            + f'<rect x="0" y="{y + 18}" width="{width}" height="10" rx="3" fill="{TRACK_FILL}"/>'
+            + _text(0, y + 13, name, size=font, class_="ink")
+            + _text(width, y + 13, figure, size=font, anchor="end", class_="ink-muted")
+            + f'<rect class="track" x="0" y="{y + 18}" width="{width}" height="10" rx="3"/>'
             + f'<rect class="fill" x="0" y="{y + 18}" width="{_num(width * share)}" height="10" '
-            f'rx="3" fill="{BAR_FILL}"/>'
+            'rx="3"/>'
             + (
                 f'<line class="target" x1="{_num(width * target)}" y1="{y + 15}" '
-                f'x2="{_num(width * target)}" y2="{y + 31}" stroke="{INK}" stroke-width="2"/>'
+                f'x2="{_num(width * target)}" y2="{y + 31}"/>'
                 if target is not None
                 else ""
             )
@@ -307,11 +301,11 @@ def workload_chart(points: Sequence[tuple[float, float, float]]) -> Markup:
         figure = f"{reviews:.0f} a day · {remembered:,.0f} known"
         parts.append(
             f'<g class="share"><title>{escape(f"Retention {retention:.2f}: {figure}")}</title>'
-            + _text(0, y + 13, f"{retention:.2f}", size=font, fill=INK)
-            + _text(width, y + 13, figure, size=font, anchor="end", fill=MUTED_INK)
-            + f'<rect x="0" y="{y + 18}" width="{width}" height="10" rx="3" fill="{TRACK_FILL}"/>'
+            + _text(0, y + 13, f"{retention:.2f}", size=font, class_="ink")
+            + _text(width, y + 13, figure, size=font, anchor="end", class_="ink-muted")
+            + f'<rect class="track" x="0" y="{y + 18}" width="{width}" height="10" rx="3"/>'
             + f'<rect class="fill" x="0" y="{y + 18}" width="{_num(width * reviews / top)}" '
-            f'height="10" rx="3" fill="{BAR_FILL}"/></g>'
+            'height="10" rx="3"/></g>'
         )
     label = "Daily reviews by desired retention: " + "; ".join(
         f"{r:.2f}: {rev:.0f} reviews a day, {mem:,.0f} cards remembered" for r, rev, mem in points
