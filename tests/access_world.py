@@ -30,7 +30,7 @@ from qbank.models import (
     UserSession,
     Visibility,
 )
-from qbank.services import cohorts, enrollment, imports, sessions, study
+from qbank.services import cohorts, enrollment, imports, reports, sessions, study
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaStore, media_url, store_media
 from tests.bank_helpers import json_question, qbank_json_file, sba, tiny_png
@@ -143,7 +143,7 @@ def build_world(create_user, clock: FrozenClock, store: MediaStore) -> World:
     first = world.question(world.cohort_set)
     for name in ("member", "former"):
         world.reviews[name] = answer(users[name], first, clock)
-    world.report = study.report_question(users["member"], first.id, "typo", "", now)
+    world.report = reports.report_question(users["member"], first.id, "typo", "", now)
     cohorts.remove_member(cohort, users["former"].id, users["rep"], now)
     world.member_phone = sessions.start_session(
         users["member"], now, timedelta(days=1), False, "Phone"

@@ -29,7 +29,15 @@ from werkzeug.routing import Rule
 
 from qbank.extensions import db
 from qbank.models import QuestionSet, Role, User, Visibility
-from qbank.services import accounts, cohorts, enrollment, fsrs_tuning, imports, sessions, study
+from qbank.services import (
+    accounts,
+    cohorts,
+    enrollment,
+    fsrs_tuning,
+    imports,
+    reports,
+    sessions,
+)
 from qbank.services import question_bank as bank
 from tests.anki_decks import BASIC, Deck, Note, build_apkg
 from tests.bank_helpers import json_question, qbank_json_file, sba, tiny_png
@@ -202,7 +210,7 @@ def world(create_user, clock, monkeypatch) -> World:
     bank.publish_set(question_set, True, now)
     for user in (admin, student):
         enrollment.enroll(user, question_set, now)
-    report = study.report_question(student, questions[0].id, "typo", "", now)
+    report = reports.report_question(student, questions[0].id, "typo", "", now)
     cohort = cohorts.create_cohort("Year 1", admin, "UTC", now)
     cohorts.add_member(cohort, student, now)
     # A teacher who works with one cohort and could be given the other: the admin's page

@@ -20,7 +20,6 @@ from qbank.models import (
     MediaFile,
     Question,
     QuestionKind,
-    QuestionReport,
     QuestionSet,
     QuestionVersion,
     ReviewLog,
@@ -445,12 +444,6 @@ def revise_question(
             version.media = media
         outcome = "updated"
     return outcome
-
-
-def resolve_report(report: QuestionReport, by: User, now: datetime) -> None:
-    report.resolved_at = now
-    report.resolved_by_id = by.id
-    db.session.flush()
 
 
 def retire_question(question: Question, retired: bool, now: datetime) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -29,17 +28,15 @@ from qbank.importers.drafts import check_draft
 from qbank.models import (
     Cohort,
     Question,
-    QuestionReport,
     QuestionSet,
     Role,
     Visibility,
 )
 from qbank.presentation.charts import describe_duration
-from qbank.services import access, exports, imports, item_stats
+from qbank.services import access, exports, imports, item_stats, reports
 from qbank.services import cohort_progress as progress
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaRefused, media_url, store_media
-from qbank.services.study import REPORT_REASONS
 from qbank.views.bank_forms import (
     ConfirmForm,
     QuestionForm,
@@ -142,12 +139,7 @@ def show_set(set_id: int) -> ResponseReturnValue:
         per_page=PAGE_SIZE,
         max_per_page=PAGE_SIZE,
     )
-    reports = db.session.scalars(
-        sa.select(QuestionReport)
-        .join(Question, Question.id == QuestionReport.question_id)
-        .where(Question.set_id == question_set.id, QuestionReport.resolved_at.is_(None))
-        .order_by(QuestionReport.created_at.desc())
-    ).all()
+    open_reports = reports.open_reports(question_set)
     return render_template(
         "bank/set.html",
         question_set=question_set,
@@ -157,8 +149,8 @@ def show_set(set_id: int) -> ResponseReturnValue:
         retired=retired,
         versions=bank.current_versions(page.items),
         tags=bank.tags_in_set(question_set),
-        reports=reports,
-        report_reasons=REPORT_REASONS,
+        reports=open_reports,
+        report_reasons=reports.REPORT_REASONS,
         toggle=ToggleForm(),
     )
 
@@ -244,12 +236,12 @@ def retire(set_id: int) -> ResponseReturnValue:
 def resolve_report(set_id: int, report_id: int) -> ResponseReturnValue:
     """Mark a student's report as dealt with."""
     question_set = get_set(set_id)
-    report = db.session.get(QuestionReport, report_id)
-    if report is None or db.session.get(Question, report.question_id).set_id != question_set.id:
+    report = reports.report_in_set(question_set, report_id)
+    if report is None:
         abort(404)
     if ToggleForm().validate_on_submit():
         with write_transaction():
-            bank.resolve_report(report, current_user, clock.now())
+            reports.resolve_report(report, current_user, clock.now())
         flash("Report marked as dealt with.", "success")
     return redirect(url_for("bank.show_set", set_id=question_set.id))
 

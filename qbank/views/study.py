@@ -19,7 +19,7 @@ from qbank.domain import answers, scheduling
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
 from qbank.models import Question, QuestionKind, QuestionVersion, ReviewLog
-from qbank.services import access, gamification, study
+from qbank.services import access, gamification, reports, study
 from qbank.services.question_bank import current_version
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -32,7 +32,7 @@ def _secret() -> str:
 class ReportForm(FlaskForm):
     reason = SelectField(
         "What is wrong?",
-        choices=[SelectChoice(key, label) for key, label in study.REPORT_REASONS.items()],
+        choices=[SelectChoice(key, label) for key, label in reports.REPORT_REASONS.items()],
     )
     comment = TextAreaField("Details (optional)", validators=[Optional(), Length(max=2000)])
 
@@ -259,14 +259,14 @@ def report(question_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             with write_transaction():
-                study.report_question(
+                reports.report_question(
                     current_user,
                     question_id,
                     form.reason.data,
                     form.comment.data or "",
                     clock.now(),
                 )
-        except study.StudyError as exc:
+        except reports.ReportRefused as exc:
             form.reason.errors = [str(exc)]
         else:
             flash("Thank you: the set's author will see your report.", "success")

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from qbank.database import write_transaction
 from qbank.extensions import db
 from qbank.models import CardState, Enrollment, ReviewLog, Role, Visibility
-from qbank.services import enrollment, study
+from qbank.services import enrollment, reports, study
 from qbank.services import question_bank as bank
 from tests.bank_helpers import sba
 
@@ -245,9 +245,9 @@ def test_reports_reach_the_set(student, make_set, clock):
     enrollment.enroll(student, question_set, clock.now())
     db.session.commit()
     qid = question_set.questions[0].id
-    with pytest.raises(study.StudyError):
-        study.report_question(student, qid, "nonsense", "", clock.now())
-    report = study.report_question(student, qid, "wrong_key", "B is right", clock.now())
+    with pytest.raises(reports.ReportRefused):
+        reports.report_question(student, qid, "nonsense", "", clock.now())
+    report = reports.report_question(student, qid, "wrong_key", "B is right", clock.now())
     assert report.question_version_id == bank.current_version(question_set.questions[0]).id
 
 

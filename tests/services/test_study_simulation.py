@@ -85,7 +85,7 @@ class Tally:
 
 def answer(student, question_id, clock, prefs, rng, tally):
     """Answer one card as the synthetic student would remember it."""
-    state = study._state(student, question_id)
+    state = study.state_of(student, question_id)
     if state is not None and state.state == scheduling.REVIEW:
         chance = scheduling.retrievability(study.memory_of(state), clock.now(), prefs)
         remembered = rng.random() < chance

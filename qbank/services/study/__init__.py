@@ -1,0 +1,79 @@
+"""The daily review: what to study next, the card page, answering, undo, and card actions.
+
+- ``queue``: today's queue (learning steps, due reviews, new cards) and its limits.
+- ``cards``: a card's memory, the page that shows it, its one-time token and stamp.
+- ``answering``: recording an answer once, however often it is sent, and undo.
+- ``actions``: suspend, bury, flag.
+
+Who may study a question is decided in ``services.access``; reports on faulty questions
+are ``services.reports``.
+"""
+
+from qbank.services.study.actions import bury, set_flagged, set_suspended
+from qbank.services.study.answering import (
+    UndoPlan,
+    find_answer,
+    lock_student,
+    plan_undo,
+    record_answer,
+    undo_last_answer,
+)
+from qbank.services.study.cards import (
+    MAX_TIME_MS,
+    CardView,
+    answer_token,
+    apply_memory,
+    card_seed,
+    card_view,
+    issue_stamp,
+    last_log_id,
+    memory_of,
+    preferences_of,
+    state_of,
+    time_since_issue,
+)
+from qbank.services.study.errors import StaleCard, StudyError
+from qbank.services.study.queue import (
+    Queue,
+    QueueSize,
+    Today,
+    due_count,
+    pick_next,
+    queue_for,
+    queue_size,
+    today_for,
+)
+
+__all__ = [
+    "MAX_TIME_MS",
+    "CardView",
+    "Queue",
+    "QueueSize",
+    "StaleCard",
+    "StudyError",
+    "Today",
+    "UndoPlan",
+    "answer_token",
+    "apply_memory",
+    "bury",
+    "card_seed",
+    "card_view",
+    "due_count",
+    "find_answer",
+    "issue_stamp",
+    "last_log_id",
+    "lock_student",
+    "memory_of",
+    "pick_next",
+    "plan_undo",
+    "preferences_of",
+    "queue_for",
+    "queue_size",
+    "record_answer",
+    "set_flagged",
+    "set_suspended",
+    "state_of",
+    "time_since_issue",
+    "today_for",
+    "undo_last_answer",
+]

@@ -1,0 +1,144 @@
+"""One student's card: its memory, the page that shows it, and the tokens on that page.
+
+The card page carries a one-time token derived from the card's last review, so a double
+submit, a retry and a second tab all record one review; and a signed stamp of when the
+server showed it, so the server times the answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from qbank.domain import answers, scheduling
+from qbank.domain.scheduling import Memory
+from qbank.extensions import db
+from qbank.models import CardState, Question, QuestionVersion, ReviewLog, User
+from qbank.services import access
+from qbank.services.study.errors import StudyError
+
+MAX_TIME_MS = 10 * 60 * 1000  # an answer's recorded time at most: the student left the page
+
+
+def preferences_of(user: User) -> scheduling.Preferences:
+    return scheduling.preferences(user.desired_retention, user.fsrs_parameters)
+
+
+def card_seed(user: User, question_id: int) -> str:
+    return f"{user.id}:{question_id}"
+
+
+def memory_of(state: CardState) -> Memory:
+    return Memory(
+        state=state.state,
+        step=state.step,
+        stability=state.stability,
+        difficulty=state.difficulty,
+        due=state.due,
+        last_review=state.last_review,
+        reps=state.reps,
+        lapses=state.lapses,
+    )
+
+
+def apply_memory(state: CardState, memory: Memory) -> None:
+    state.state = memory.state
+    state.step = memory.step
+    state.stability = memory.stability
+    state.difficulty = memory.difficulty
+    state.due = memory.due
+    state.last_review = memory.last_review
+    state.reps = memory.reps
+    state.lapses = memory.lapses
+
+
+def last_log_id(user: User, question_id: int) -> int:
+    return last_log(user, question_id)[0]
+
+
+def last_log(user: User, question_id: int) -> tuple[int, str | None]:
+    """The id and token of the card's latest review (undone ones too), or (0, None)."""
+    row = db.session.execute(
+        sa.select(ReviewLog.id, ReviewLog.answer_token)
+        .where(ReviewLog.user_id == user.id, ReviewLog.question_id == question_id)
+        .order_by(ReviewLog.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, None)
+
+
+def answer_token(secret: str, user: User, question_id: int, last_log: int) -> str:
+    """The one-time token for answering this card now; it changes once it is answered."""
+    message = f"answer:{user.id}:{question_id}:{last_log}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def issue_stamp(secret: str, user: User, question_id: int, now: datetime) -> str:
+    """When the server showed this card, signed, for the answer to be timed from."""
+    return _stamp(secret, user, question_id, int(now.timestamp() * 1000))
+
+
+def _stamp(secret: str, user: User, question_id: int, shown_ms: int) -> str:
+    message = f"shown:{user.id}:{question_id}:{shown_ms}".encode()
+    return f"{shown_ms}.{hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:24]}"
+
+
+def time_since_issue(secret: str, user: User, question_id: int, stamp: str, now: datetime) -> int:
+    """Milliseconds from the card's showing to ``now``, capped; 0 for a stamp we did not sign.
+
+    The server's clock times answers, never the browser's: a script that answers at once
+    cannot claim it thought for seconds, and so earns no points for it.
+    """
+    shown = stamp.partition(".")[0]
+    if not shown.isdigit() or len(shown) > 15:
+        return 0
+    if not hmac.compare_digest(stamp, _stamp(secret, user, question_id, int(shown))):
+        return 0
+    return min(max(int(now.timestamp() * 1000) - int(shown), 0), MAX_TIME_MS)
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A card as the student sees it before answering."""
+
+    question: Question
+    version: QuestionVersion
+    options: list[dict]
+    memory: Memory
+    is_new: bool
+    token: str
+    stamp: str  # when it was shown, signed (``issue_stamp``)
+    intervals: dict[int, timedelta]
+
+
+def card_view(user: User, question_id: int, now: datetime, secret: str) -> CardView:
+    version = access.studyable_version(user, question_id)
+    if version is None:
+        raise StudyError("That card is not in your sets. Go back to today's study.")
+    question = version.question
+    state = state_of(user, question_id)
+    memory = memory_of(state) if state else scheduling.first_memory(now)
+    return CardView(
+        question=question,
+        version=version,
+        options=answers.shuffled_options(version.options, user.id, question.id),
+        memory=memory,
+        is_new=state is None,
+        token=answer_token(secret, user, question_id, last_log_id(user, question_id)),
+        stamp=issue_stamp(secret, user, question_id, now),
+        intervals=scheduling.intervals(
+            memory, now, preferences_of(user), card_seed(user, question_id)
+        ),
+    )
+
+
+def state_of(user: User, question_id: int) -> CardState | None:
+    return db.session.scalar(
+        sa.select(CardState).where(
+            CardState.user_id == user.id, CardState.question_id == question_id
+        )
+    )
