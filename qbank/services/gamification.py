@@ -408,18 +408,29 @@ def change_daily_goal(user: User, goal: rules.Goal, today: date) -> date | None:
     """Choose a new daily goal; return the study day it starts (None: nothing changed).
 
     A day is judged by the goal it began with: once the student has answered today, the
-    new goal starts tomorrow; before their first answer, it starts today.
+    new goal starts tomorrow; before their first answer, it starts today. A day already
+    begun later than ``today`` (the student answered in a zone ahead of this one) keeps
+    its goal too, as does a day an earlier change already handed to the current goal.
     """
     if rules.Goal(user.daily_goal, user.daily_goal_answers) == goal:
         return None
-    tomorrow = today + timedelta(days=1)
-    answered_today = db.session.scalar(
-        sa.select(DailyActivity.reviews).where(
-            DailyActivity.user_id == user.id, DailyActivity.day == today
+    last_begun = db.session.scalar(
+        sa.select(sa.func.max(DailyActivity.day)).where(
+            DailyActivity.user_id == user.id,
+            DailyActivity.day >= today,
+            DailyActivity.reviews > 0,
         )
     )
-    kept_until_tomorrow = db.session.get(PastDailyGoal, (user.id, tomorrow)) is not None
-    starts = tomorrow if answered_today or kept_until_tomorrow else today
+    last_handed_over = db.session.scalar(
+        sa.select(sa.func.max(PastDailyGoal.until_day)).where(
+            PastDailyGoal.user_id == user.id, PastDailyGoal.until_day > today
+        )
+    )
+    starts = max(
+        today,
+        last_begun + timedelta(days=1) if last_begun is not None else today,
+        last_handed_over or today,
+    )
     if db.session.get(PastDailyGoal, (user.id, starts)) is None:
         db.session.add(
             PastDailyGoal(

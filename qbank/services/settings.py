@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from qbank.domain.days import is_known_timezone, study_day
 from qbank.domain.gamification import Goal
@@ -18,6 +18,7 @@ class GoalStart(enum.StrEnum):
 
     TODAY = "today"  # nothing answered yet today
     TOMORROW = "tomorrow"  # today keeps the goal it began with
+    LATER = "later"  # days already begun in a zone ahead of this one keep theirs too
 
 
 @dataclass(frozen=True)
@@ -51,4 +52,6 @@ def update_study_settings(user: User, settings: StudySettings, now: datetime) ->
     db.session.flush()
     if starts is None:
         return None
-    return GoalStart.TODAY if starts == today else GoalStart.TOMORROW
+    if starts == today:
+        return GoalStart.TODAY
+    return GoalStart.TOMORROW if starts == today + timedelta(days=1) else GoalStart.LATER

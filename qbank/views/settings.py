@@ -120,6 +120,12 @@ def study_settings() -> ResponseReturnValue:
         flash("Settings saved. They apply from your next card.", "success")
         if goal_starts is GoalStart.TOMORROW:
             flash("Your new daily goal starts tomorrow: today keeps the one it began with.", "info")
+        elif goal_starts is GoalStart.LATER:
+            flash(
+                "Your new daily goal starts after the study days you have already begun "
+                "in your previous time zone: they keep the goal they began with.",
+                "info",
+            )
         elif goal_starts is GoalStart.TODAY:
             flash("Your new daily goal counts from today.", "info")
         return redirect(url_for("settings.study_settings"))

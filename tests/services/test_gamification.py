@@ -11,7 +11,7 @@ from qbank.extensions import db
 from qbank.models import Badge, DailyActivity, PastDailyGoal, Role, UserStats, Visibility
 from qbank.services import enrollment, gamification, study
 from qbank.services import question_bank as bank
-from qbank.services.settings import StudySettings, update_study_settings
+from qbank.services.settings import GoalStart, StudySettings, update_study_settings
 from tests.bank_helpers import sba
 
 SECRET = "gamification"
@@ -177,6 +177,45 @@ def test_before_the_first_answer_a_new_goal_counts_today_and_after_it_tomorrow(s
     gamification.rebuild_user(student, june_1)
     db.session.commit()
     assert stats(student).current_streak == 1
+
+
+def test_a_day_begun_in_a_zone_ahead_keeps_its_goal_when_the_zone_moves_back(studying, clock):
+    # Found by the fold test: 15:00 UTC is 05:00 the next day in Kiritimati (UTC+14).
+    student = studying(timezone="Pacific/Kiritimati", daily_goal="answers", daily_goal_answers=2)
+    at = datetime(2026, 6, 1, 15, tzinfo=UTC)
+    answer_some(student, at, n=1)  # begins 2 June there, one answer short of the goal
+    student.timezone = "UTC"
+    db.session.commit()
+    today = at.date()  # 1 June in UTC, not yet begun
+    starts = gamification.change_daily_goal(student, Goal("answers", 1), today)
+    db.session.commit()
+    assert starts == today + timedelta(days=2)  # after 2 June, the day already begun
+    history = gamification.goal_history(student)
+    assert history.on(today + timedelta(days=1)) == Goal("answers", 2)
+    assert history.on(starts) == Goal("answers", 1)
+    incremental = days(student), stats(student).current_streak
+    gamification.rebuild_user(student, at)
+    db.session.commit()
+    assert (days(student), stats(student).current_streak) == incremental
+    assert incremental[1] == 0
+
+
+def test_the_settings_page_says_when_a_goal_waits_for_days_begun_ahead(studying, clock):
+    student = studying(timezone="Pacific/Kiritimati", daily_goal="answers", daily_goal_answers=2)
+    at = datetime(2026, 6, 1, 15, tzinfo=UTC)
+    answer_some(student, at, n=1)
+    student.timezone = "UTC"
+    db.session.commit()
+    choice = StudySettings(
+        timezone="UTC",
+        rollover_hour=student.rollover_hour,
+        desired_retention=student.desired_retention,
+        new_cards_per_day=student.new_cards_per_day,
+        max_reviews_per_day=student.max_reviews_per_day,
+        confirm_rating=student.confirm_rating,
+        daily_goal=Goal("answers", 1),
+    )
+    assert update_study_settings(student, choice, at) is GoalStart.LATER
 
 
 def test_clearing_every_due_card_meets_the_all_due_goal(studying, clock):
