@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from markupsafe import Markup
 
 from qbank.clock import SystemClock
 from qbank.config import check_config, load_config
@@ -108,7 +107,6 @@ def _security_headers(response: Any) -> Any:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from qbank.presentation.markup import render
     from qbank.views import (
         admin,
         auth,
@@ -121,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
         settings,
         stats,
         study,
+        templating,
         unstorable,
     )
 
@@ -136,4 +135,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     errors.register(app)
     unstorable.register(app)
-    app.jinja_env.filters["markdown"] = lambda text: Markup(render(text or ""))
+    templating.register(app)

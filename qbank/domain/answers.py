@@ -8,6 +8,11 @@ from typing import Any
 
 from qbank.domain.scheduling import AGAIN, GOOD
 
+# A question has 2 to 10 options, keyed (and shown) A to J in their stored order.
+MIN_OPTIONS = 2
+MAX_OPTIONS = 10
+OPTION_KEYS = "ABCDEFGHIJ"
+
 
 def shuffled_options(
     options: Sequence[dict[str, Any]], student_id: int, question_id: int
@@ -28,6 +33,23 @@ def correct_keys(options: Sequence[dict[str, Any]]) -> set[str]:
 def is_correct(options: Sequence[dict[str, Any]], chosen: Sequence[str]) -> bool:
     """Right when exactly the correct options were chosen (one, or all of several)."""
     return set(chosen) == correct_keys(options)
+
+
+def awaits_rating(
+    confirm_rating: bool,
+    is_choice: bool,
+    options: Sequence[dict[str, Any]],
+    chosen: Sequence[str],
+    rating: int | None,
+) -> bool:
+    """Whether to show right-or-wrong first, before recording the answer.
+
+    A student who confirms ratings sees a right answer to a choice question first and then
+    picks Hard, Good or Easy; a wrong answer is Again at once, so it is recorded as sent.
+    """
+    if not (confirm_rating and is_choice and chosen) or rating is not None:
+        return False
+    return is_correct(options, chosen)
 
 
 def rating_for(correct: bool, chosen_rating: int | None, confirm_rating: bool) -> int:

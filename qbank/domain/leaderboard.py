@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+
+class BoardWindow(enum.StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+    ALL_TIME = "all_time"
+    CUSTOM = "custom"
+
+
+class BoardMetric(enum.StrEnum):
+    XP = "xp"
+    CORRECT = "correct"
+    STREAK = "streak"
+    ACCURACY = "accuracy"
+
+
+class BoardView(enum.StrEnum):
+    FULL = "full"
+    AROUND_ME = "around_me"
 
 
 def window_days(
@@ -16,11 +36,11 @@ def window_days(
     Weeks start on Monday and months on the 1st, in the cohort's time zone.
     """
     today = now.astimezone(ZoneInfo(tz)).date()
-    if window == "week":
+    if window == BoardWindow.WEEK:
         return today - timedelta(days=today.weekday()), today
-    if window == "month":
+    if window == BoardWindow.MONTH:
         return today.replace(day=1), today
-    if window == "custom" and start and end:
+    if window == BoardWindow.CUSTOM and start and end:
         return start, min(end, today)
     return None, today
 
@@ -49,6 +69,14 @@ def rank(entries: list[Entry]) -> list[Place]:
 
     ordered = sorted(entries, key=key)
     return [Place(position, entry) for position, entry in enumerate(ordered, start=1)]
+
+
+def seen_by(places: list[Place], view: str, user_id: int, is_rep: bool) -> list[Place]:
+    """The places a member sees: the whole table, or those around them if the rep chose
+    that; the rep, who runs the board, always sees it whole."""
+    if view == BoardView.AROUND_ME and not is_rep:
+        return around(places, user_id)
+    return places
 
 
 def around(places: list[Place], user_id: int, reach: int = 5) -> list[Place]:

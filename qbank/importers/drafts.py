@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from qbank.domain.answers import MAX_OPTIONS, MIN_OPTIONS, OPTION_KEYS
 from qbank.domain.storable import replace_unstorable, unstorable_character
 from qbank.models import QuestionKind
 
-MIN_OPTIONS = 2
-MAX_OPTIONS = 10
-OPTION_KEYS = "ABCDEFGHIJ"
+__all__ = ["MAX_OPTIONS", "MIN_OPTIONS", "OPTION_KEYS"]  # and the drafts below
 
 # Drafts point at media files that came with the source as ``qbank-media:<name>``, in a
 # Markdown image (``![alt](qbank-media:heart.png)``) or an HTML ``src``. The import

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qbank.domain.leaderboard import BoardMetric, BoardView, BoardWindow
 from qbank.extensions import db
 from qbank.models.types import UTCDateTime, enum_check
 from qbank.models.users import User
@@ -16,25 +17,6 @@ from qbank.models.users import User
 class MemberRole(enum.StrEnum):
     MEMBER = "member"
     REP = "rep"
-
-
-class BoardWindow(enum.StrEnum):
-    WEEK = "week"
-    MONTH = "month"
-    ALL_TIME = "all_time"
-    CUSTOM = "custom"
-
-
-class BoardMetric(enum.StrEnum):
-    XP = "xp"
-    CORRECT = "correct"
-    STREAK = "streak"
-    ACCURACY = "accuracy"
-
-
-class BoardView(enum.StrEnum):
-    FULL = "full"
-    AROUND_ME = "around_me"
 
 
 class Cohort(db.Model):
@@ -85,6 +67,10 @@ class Membership(db.Model):
 
     cohort: Mapped[Cohort] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
+
+    @property
+    def is_rep(self) -> bool:
+        return self.role == MemberRole.REP
 
 
 # The sets a cohort studies: members are enrolled, and the set's owner follows the

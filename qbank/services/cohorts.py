@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from qbank.extensions import db
 from qbank.models import (
+    BoardWindow,
     Cohort,
     CohortFaculty,
     MemberRole,
@@ -74,7 +75,20 @@ def membership_of(user: User, cohort: Cohort) -> Membership | None:
 
 def is_rep(user: User, cohort: Cohort) -> bool:
     membership = membership_of(user, cohort)
-    return membership is not None and membership.role == MemberRole.REP.value
+    return membership is not None and membership.is_rep
+
+
+def members(cohort: Cohort) -> list[tuple[User, Membership]]:
+    """The cohort's members with their memberships, by name."""
+    return [
+        (user, membership)
+        for user, membership in db.session.execute(
+            sa.select(User, Membership)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.cohort_id == cohort.id)
+            .order_by(User.display_name, User.id)
+        )
+    ]
 
 
 def join_by_code(user: User, code: str, now: datetime) -> Cohort:
@@ -119,7 +133,7 @@ def _remove(cohort: Cohort, user_id: int) -> None:
     )
     if membership is None:
         raise CohortError("That student is not in this cohort.")
-    if membership.role == MemberRole.REP.value and _rep_count(cohort) <= 1:
+    if membership.is_rep and _rep_count(cohort) <= 1:
         raise CohortError("A cohort needs a rep. Appoint another rep first.")
     db.session.delete(membership)
     db.session.flush()
@@ -172,7 +186,7 @@ class BoardSettings:
 
 def update_board(cohort: Cohort, settings: BoardSettings) -> None:
     """Apply the rep's choices for the cohort and its leaderboard."""
-    if settings.window == "custom" and not (
+    if settings.window == BoardWindow.CUSTOM and not (
         settings.window_start
         and settings.window_end
         and settings.window_start <= settings.window_end

@@ -14,6 +14,7 @@ from qbank.models import (
     Badge,
     Cohort,
     DailyActivity,
+    MemberRole,
     Membership,
     QuestionSet,
     User,
@@ -27,7 +28,7 @@ from qbank.services.leaderboard import standings
 @dataclass(frozen=True)
 class CohortLine:
     cohort: Cohort
-    role: str
+    is_rep: bool
     shown: bool  # the student shows on the cohort's board
     place: int | None  # their rank on it now, if they are ranked
     ranked: int  # how many are ranked
@@ -82,7 +83,7 @@ def dashboard_for(user: User, now: datetime) -> Dashboard:
     ):
         places = standings(cohort, now).places if shown else []
         mine = next((p.rank for p in places if p.entry.user_id == user.id), None)
-        cohorts.append(CohortLine(cohort, role, shown, mine, len(places)))
+        cohorts.append(CohortLine(cohort, role == MemberRole.REP, shown, mine, len(places)))
     sets = list(
         db.session.scalars(
             sa.select(QuestionSet)

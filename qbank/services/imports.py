@@ -8,11 +8,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import PurePath
 from typing import Any
 
 import sqlalchemy as sa
 
 from qbank.extensions import db
+from qbank.importers import formats
 from qbank.importers.drafts import MEDIA_SCHEME, ParseResult, Problem, QuestionDraft
 from qbank.models import ImportUpload, Question, QuestionSet, User, Visibility
 from qbank.services import audit
@@ -248,9 +250,21 @@ def make_report(
     }
 
 
-def keep_report(upload: ImportUpload, report: dict[str, Any]) -> None:
-    upload.report = report
-    db.session.flush()
+def report_file(
+    data: bytes, filename: str, fmt: str | None, target: QuestionSet | None
+) -> dict[str, Any]:
+    """Parse an uploaded file (``fmt`` None: detect it) and make its report."""
+    detected, parsed = formats.parse_upload(data, filename, fmt)
+    label = formats.IMPORTERS[detected].LABEL if detected in formats.IMPORTERS else None
+    return make_report(detected, label, parsed, target)
+
+
+def report_of(upload: ImportUpload, target: QuestionSet | None) -> dict[str, Any]:
+    """The upload's report, made now for an upload kept before reports were."""
+    if upload.report is None:
+        upload.report = report_file(upload.data, upload.filename, upload.format, target)
+        db.session.flush()
+    return upload.report
 
 
 # --- uploads waiting for confirmation -----------------------------------------------
@@ -286,6 +300,18 @@ def stash_upload(
     db.session.add(upload)
     db.session.flush()
     return upload
+
+
+def import_upload(
+    upload: ImportUpload, owner: User, now: datetime, store: MediaStore, target: QuestionSet | None
+) -> ImportOutcome:
+    """Import a confirmed upload all at once, then forget it (flushes only, like the rest)."""
+    parsed = formats.parse_upload(upload.data, upload.filename, upload.format)[1]
+    title = upload.title or parsed.title or PurePath(upload.filename).stem
+    outcome = import_questions(parsed, owner, now, store, target=target, title=title)
+    db.session.delete(upload)
+    db.session.flush()
+    return outcome
 
 
 def find_upload(token: str, owner: User, now: datetime) -> ImportUpload | None:

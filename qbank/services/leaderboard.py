@@ -27,9 +27,9 @@ def _entries(cohort: Cohort, rows: list) -> list[board.Entry]:
     """Scores from (user id, name, xp, correct, answers, reached at) rows, by the metric."""
     entries = []
     for uid, name, xp, correct, reviews, reached in rows:
-        if cohort.board_metric == "xp":
+        if cohort.board_metric == board.BoardMetric.XP:
             score: float = xp
-        elif cohort.board_metric == "correct":
+        elif cohort.board_metric == board.BoardMetric.CORRECT:
             score = correct
         else:  # accuracy, only with enough answers to mean something
             if reviews < cohort.accuracy_min_answers:
@@ -52,7 +52,7 @@ def standings(cohort: Cohort, now: datetime) -> Standings:
         .where(Membership.cohort_id == cohort.id, Membership.show_on_leaderboard.is_(True))
         .subquery()
     )
-    if cohort.board_metric == "streak":
+    if cohort.board_metric == board.BoardMetric.STREAK:
         rows = db.session.execute(
             sa.select(
                 shown.c.user_id,

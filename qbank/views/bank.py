@@ -441,7 +441,7 @@ def upload() -> ResponseReturnValue:
         data = file.read()
         fmt = form.format.data or None
         # Parsed once, here: the report page reads what this keeps.
-        report = _report(*formats.parse_upload(data, filename, fmt), target)
+        report = imports.report_file(data, filename, fmt, target)
         with write_transaction():
             pending = imports.stash_upload(
                 current_user,
@@ -470,19 +470,11 @@ def review_upload(token: str) -> ResponseReturnValue:
     target = get_set(pending.target_set_id) if pending.target_set_id else None
     form = ConfirmForm()
     if form.validate_on_submit():
-        parsed = formats.parse_upload(pending.data, pending.filename, pending.format)[1]
-        title = pending.title or parsed.title or PurePath(pending.filename).stem
         try:
             with write_transaction():
-                outcome = imports.import_questions(
-                    parsed,
-                    current_user,
-                    now,
-                    current_app.extensions["qbank_media"],
-                    target=target,
-                    title=title,
+                outcome = imports.import_upload(
+                    pending, current_user, now, current_app.extensions["qbank_media"], target
                 )
-                db.session.delete(pending)
                 set_id = outcome.question_set.id
         except imports.ImportRefused as exc:
             flash(str(exc), "error")
@@ -494,18 +486,9 @@ def review_upload(token: str) -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("bank.show_set", set_id=set_id))
-    report = pending.report
-    if report is None:  # an upload kept before reports were
-        report = _report(
-            *formats.parse_upload(pending.data, pending.filename, pending.format), target
-        )
+    if pending.report is None:  # an upload kept before reports were
         with write_transaction():
-            imports.keep_report(pending, report)
+            imports.report_of(pending, target)
     return render_template(
-        "bank/report.html", pending=pending, report=report, target=target, form=form
+        "bank/report.html", pending=pending, report=pending.report, target=target, form=form
     )
-
-
-def _report(fmt: str | None, parsed, target: QuestionSet | None) -> dict:
-    label = formats.IMPORTERS[fmt].LABEL if fmt in formats.IMPORTERS else None
-    return imports.make_report(fmt, label, parsed, target)

@@ -27,28 +27,15 @@ from qbank.database import write_transaction
 from qbank.domain import leaderboard as board_rules
 from qbank.domain.days import timezone_choices
 from qbank.extensions import db
-from qbank.models import Cohort, Membership, QuestionSet, User
+from qbank.models import Cohort, Membership, QuestionSet
+from qbank.presentation import words
 from qbank.services import cohorts, leaderboard
 
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 
-WINDOWS = [
-    ("week", "This week"),
-    ("month", "This month"),
-    ("all_time", "All time"),
-    ("custom", "Custom dates"),
-]
-METRICS = [
-    ("xp", "Points"),
-    ("correct", "Correct answers"),
-    ("streak", "Current streak"),
-    ("accuracy", "Accuracy"),
-]
-VIEWS = [("full", "The whole table"), ("around_me", "Five above and below me")]
 
-
-def _choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
+def _choices(labels: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
 
 
 class CreateForm(FlaskForm):
@@ -72,15 +59,15 @@ class InviteForm(FlaskForm):
 class BoardForm(FlaskForm):
     name = StringField("Cohort name", validators=[DataRequired(), Length(max=120)])
     timezone = SelectField("Time zone (weeks start on Monday here)", validate_choice=False)
-    window = SelectField("Time window", choices=_choices(WINDOWS))
+    window = SelectField("Time window", choices=_choices(words.BOARD_WINDOWS))
     window_start = DateField("From (custom window)", validators=[Optional()])
     window_end = DateField("To (custom window)", validators=[Optional()])
-    metric = SelectField("Ranked by", choices=_choices(METRICS))
+    metric = SelectField("Ranked by", choices=_choices(words.BOARD_METRICS))
     accuracy_min_answers = IntegerField(
         "Minimum answers to rank by accuracy", validators=[NumberRange(0, 100000)], default=50
     )
     anonymous = BooleanField("Show pseudonyms instead of names")
-    view = SelectField("Each member sees", choices=_choices(VIEWS))
+    view = SelectField("Each member sees", choices=_choices(words.BOARD_VIEWS))
     frozen_on = DateField("Freeze the board on (optional)", validators=[Optional()])
 
 
@@ -92,7 +79,7 @@ def get_cohort(cohort_id: int, rep: bool = False) -> tuple[Cohort, Membership]:
     membership = cohorts.membership_of(current_user, cohort)
     if membership is None:
         abort(404)
-    if rep and membership.role != "rep":
+    if rep and not membership.is_rep:
         abort(403)
     return cohort, membership
 
@@ -156,9 +143,9 @@ def show(cohort_id: int) -> ResponseReturnValue:
     """Show the cohort's leaderboard."""
     cohort, membership = get_cohort(cohort_id)
     standings = leaderboard.standings(cohort, clock.now())
-    places = standings.places
-    if cohort.board_view == "around_me" and membership.role != "rep":
-        places = board_rules.around(places, current_user.id)
+    places = board_rules.seen_by(
+        standings.places, cohort.board_view, current_user.id, membership.is_rep
+    )
     return render_template(
         "cohorts/show.html",
         cohort=cohort,
@@ -246,17 +233,11 @@ def manage(cohort_id: int) -> ResponseReturnValue:
         else:
             flash("Leaderboard settings saved.", "success")
             return redirect(url_for("cohorts.manage", cohort_id=cohort.id))
-    members = db.session.execute(
-        db.select(User, Membership)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.cohort_id == cohort.id)
-        .order_by(User.display_name)
-    ).all()
     return render_template(
         "cohorts/manage.html",
         cohort=cohort,
         form=form,
-        members=members,
+        members=cohorts.members(cohort),
         action=ActionForm(),
         invite=InviteForm(),
         sets=cohorts.assignable_sets(cohort),

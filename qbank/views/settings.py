@@ -16,7 +16,7 @@ from qbank.database import write_transaction
 from qbank.domain.days import is_known_timezone, timezone_choices
 from qbank.domain.gamification import Goal
 from qbank.models import DailyGoal
-from qbank.presentation import charts
+from qbank.presentation import charts, words
 from qbank.services import fsrs_tuning, sessions
 from qbank.services.settings import GoalStart, StudySettings, update_study_settings
 
@@ -187,7 +187,7 @@ def end_other_devices() -> ResponseReturnValue:
                 current_user, current_user.session_token, clock.now()
             )
         flash(
-            f"Logged out {ended} other device{'s' if ended != 1 else ''}."
+            f"Logged out {words.counted(ended, 'other device')}."
             if ended
             else "No other device was logged in.",
             "success" if ended else "info",

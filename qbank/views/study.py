@@ -18,7 +18,7 @@ from qbank.database import write_transaction
 from qbank.domain import answers, scheduling
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
-from qbank.models import Question, QuestionKind, QuestionVersion, ReviewLog
+from qbank.models import Question, QuestionKind, ReviewLog
 from qbank.services import access, gamification, reports, study
 from qbank.services.question_bank import current_version
 
@@ -113,11 +113,10 @@ def answer() -> ResponseReturnValue:
         abort(404)
     version = current_version(question)
     is_choice = version.kind != QuestionKind.FLASHCARD
-    if is_choice and current_user.confirm_rating and rating is None and chosen:
-        # Show right or wrong first; a right answer then takes Hard, Good or Easy.
-        correct = answers.is_correct(version.options, chosen)
-        if correct:
-            return _render_check(question_id, chosen, token, stamp)
+    if answers.awaits_rating(
+        current_user.confirm_rating, is_choice, version.options, chosen, rating
+    ):
+        return _render_check(question_id, chosen, token, stamp)
 
     try:
         with write_transaction():
@@ -176,27 +175,16 @@ def result(review_id: int) -> ResponseReturnValue:
             "info",
         )
         return redirect(url_for("study.today"))
-    version = db.session.get(QuestionVersion, review.question_version_id)
-    before = (
-        Memory.from_json(review.state_before)
-        if review.state_before
-        else scheduling.first_memory(review.reviewed_at)
-    )
-    intervals = scheduling.intervals(
-        before,
-        review.reviewed_at,
-        study.preferences_of(current_user),
-        study.card_seed(current_user, review.question_id),
-    )
+    answered = study.answered_card(current_user, review)
     return render_template(
         "study/result.html",
         card=None,
-        version=version,
-        options=answers.shuffled_options(version.options, current_user.id, review.question_id),
+        version=answered.version,
+        options=answered.options,
         chosen=set(review.chosen),
         correct=review.correct,
         review=review,
-        intervals=intervals,
+        intervals=answered.intervals,
         describe=scheduling.describe_interval,
         action=ActionForm(),
         size=study.queue_size(current_user, clock.now()),

@@ -36,3 +36,13 @@ def test_wrong_is_again_and_right_is_good_unless_confirmed():
     assert answers.rating_for(True, 4, False) == 3
     assert answers.rating_for(True, 4, True) == 4
     assert answers.rating_for(True, 1, True) == 3
+
+
+def test_a_right_choice_answer_waits_for_the_rating_only_when_the_student_confirms():
+    options = [{"key": "A", "correct": True}, {"key": "B", "correct": False}]
+    assert answers.awaits_rating(True, True, options, ["A"], None)
+    assert not answers.awaits_rating(True, True, options, ["B"], None)  # wrong: Again now
+    assert not answers.awaits_rating(True, True, options, ["A"], 4)  # the rating came
+    assert not answers.awaits_rating(False, True, options, ["A"], None)
+    assert not answers.awaits_rating(True, False, options, ["A"], None)  # a flashcard
+    assert not answers.awaits_rating(True, True, options, [], None)

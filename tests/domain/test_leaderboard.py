@@ -42,3 +42,11 @@ def test_pseudonyms_are_stable_in_a_cohort_and_differ_across_cohorts():
     assert lb.pseudonym(1, 42) == lb.pseudonym(1, 42)
     assert lb.pseudonym(1, 42) != lb.pseudonym(2, 42)
     assert len({lb.pseudonym(1, uid) for uid in range(200)}) > 190
+
+
+def test_around_me_shows_members_their_neighbours_and_the_rep_the_whole_board():
+    places = lb.rank([lb.Entry(i, f"m{i}", 100 - i, None) for i in range(1, 21)])
+    mine = lb.seen_by(places, lb.BoardView.AROUND_ME, 12, is_rep=False)
+    assert [p.entry.user_id for p in mine] == list(range(7, 18))
+    assert lb.seen_by(places, lb.BoardView.AROUND_ME, 12, is_rep=True) == places
+    assert lb.seen_by(places, lb.BoardView.FULL, 12, is_rep=False) == places

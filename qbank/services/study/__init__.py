@@ -20,8 +20,10 @@ from qbank.services.study.answering import (
 )
 from qbank.services.study.cards import (
     MAX_TIME_MS,
+    AnsweredCard,
     CardView,
     answer_token,
+    answered_card,
     apply_memory,
     card_seed,
     card_view,
@@ -46,6 +48,7 @@ from qbank.services.study.queue import (
 
 __all__ = [
     "MAX_TIME_MS",
+    "AnsweredCard",
     "CardView",
     "Queue",
     "QueueSize",
@@ -54,6 +57,7 @@ __all__ = [
     "Today",
     "UndoPlan",
     "answer_token",
+    "answered_card",
     "apply_memory",
     "bury",
     "card_seed",

@@ -136,6 +136,38 @@ def card_view(user: User, question_id: int, now: datetime, secret: str) -> CardV
     )
 
 
+@dataclass(frozen=True)
+class AnsweredCard:
+    """An answered card as its result page shows it: the version answered, the options in
+    the student's order, and what each rating would have scheduled from the memory before."""
+
+    review: ReviewLog
+    version: QuestionVersion
+    options: list[dict]
+    intervals: dict[int, timedelta]
+
+
+def answered_card(user: User, review: ReviewLog) -> AnsweredCard:
+    version = db.session.get(QuestionVersion, review.question_version_id)
+    assert version is not None  # the log's foreign key keeps it
+    before = (
+        Memory.from_json(review.state_before)
+        if review.state_before
+        else scheduling.first_memory(review.reviewed_at)
+    )
+    return AnsweredCard(
+        review=review,
+        version=version,
+        options=answers.shuffled_options(version.options, user.id, review.question_id),
+        intervals=scheduling.intervals(
+            before,
+            review.reviewed_at,
+            preferences_of(user),
+            card_seed(user, review.question_id),
+        ),
+    )
+
+
 def state_of(user: User, question_id: int) -> CardState | None:
     return db.session.scalar(
         sa.select(CardState).where(
