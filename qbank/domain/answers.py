@@ -13,6 +13,9 @@ MIN_OPTIONS = 2
 MAX_OPTIONS = 10
 OPTION_KEYS = "ABCDEFGHIJ"
 
+# Study time counts an answer for a minute at most: a longer one was a break.
+TIME_CAP_MS = 60_000
+
 
 def shuffled_options(
     options: Sequence[dict[str, Any]], student_id: int, question_id: int

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from qbank.domain.modes import COUNTED_MODES, Projection, ReviewMode
 from qbank.extensions import db
 from qbank.models.types import UTCDateTime, enum_check
-
-
-class ReviewMode(enum.StrEnum):
-    REVIEW = "review"
-    CRAM = "cram"
-    PREVIEW = "preview"
 
 
 class Enrollment(db.Model):
@@ -108,3 +102,9 @@ class ReviewLog(db.Model):
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Cards still due today after this answer, as seen then: the "clear all due" goal.
     due_left: Mapped[int | None]
+
+    @classmethod
+    def counted_in(cls, projection: Projection) -> sa.ColumnElement[bool]:
+        """The answers a projection counts: not undone, in a mode it lists."""
+        modes = sorted(mode.value for mode in COUNTED_MODES[projection])
+        return sa.and_(cls.undone_at.is_(None), cls.mode.in_(modes))

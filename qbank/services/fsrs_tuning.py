@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
 from qbank.domain import scheduling
+from qbank.domain.answers import TIME_CAP_MS
+from qbank.domain.modes import Projection
 from qbank.extensions import db
 from qbank.models import (
     CardState,
@@ -35,7 +37,6 @@ RETENTION_CHOICES = (0.80, 0.85, 0.90, 0.95)
 MAX_SIMULATED_CARDS = 10_000
 MAX_SIMULATED_DAYS = 365
 SIMULATION_SEED = 2026  # the same chart on every visit
-ANSWER_TIME_CAP_MS = 60_000  # as in the statistics: a longer answer was a break
 MIN_ANSWERS_FOR_PROFILE = 20  # fewer than this, and the simulator's defaults say more
 
 _PARAMETER_DECIMALS = 4
@@ -109,7 +110,7 @@ def review_history(user: User, until: datetime | None = None) -> list[CardHistor
             ReviewLog.rating,
             ReviewLog.state_before.is_(None),
         )
-        .where(ReviewLog.user_id == user.id, ReviewLog.undone_at.is_(None))
+        .where(ReviewLog.user_id == user.id, ReviewLog.counted_in(Projection.FSRS_FITTING))
         .order_by(ReviewLog.question_id, ReviewLog.reviewed_at, ReviewLog.id)
     )
     if until is not None:
@@ -322,7 +323,7 @@ def _simulator_config(user: User, cards: int, days: int) -> fsrs_rs.SimulatorCon
 def _answer_profile(user: User) -> dict[tuple[int | None, int], tuple[int, float]]:
     """Count the student's answers by (state before, rating), each with its mean seconds."""
     capped = sa.case(
-        (ReviewLog.time_taken_ms > ANSWER_TIME_CAP_MS, ANSWER_TIME_CAP_MS),
+        (ReviewLog.time_taken_ms > TIME_CAP_MS, TIME_CAP_MS),
         else_=ReviewLog.time_taken_ms,
     )
     # Grouped outside a subquery: PostgreSQL wants GROUP BY to repeat the selected
@@ -333,7 +334,7 @@ def _answer_profile(user: User) -> dict[tuple[int | None, int], tuple[int, float
             ReviewLog.rating.label("rating"),
             capped.label("ms"),
         )
-        .where(ReviewLog.user_id == user.id, ReviewLog.undone_at.is_(None))
+        .where(ReviewLog.user_id == user.id, ReviewLog.counted_in(Projection.FSRS_FITTING))
         .subquery()
     )
     rows = db.session.execute(
@@ -348,6 +349,6 @@ def review_count(user: User) -> int:
     """How many answers (not undone) the student has given: the optimizer needs 400."""
     return db.session.scalar(
         sa.select(sa.func.count(ReviewLog.id)).where(
-            ReviewLog.user_id == user.id, ReviewLog.undone_at.is_(None)
+            ReviewLog.user_id == user.id, ReviewLog.counted_in(Projection.FSRS_FITTING)
         )
     )

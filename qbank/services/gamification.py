@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from qbank.domain import gamification as rules
+from qbank.domain import modes
+from qbank.domain.answers import TIME_CAP_MS
 from qbank.extensions import db
 from qbank.models import (
     Badge,
@@ -29,7 +31,6 @@ from qbank.models import (
     UserStats,
 )
 
-TIME_CAP_MS = 60_000
 WEEK = 7
 FINISHED = "set-finished"
 
@@ -325,7 +326,7 @@ def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
                 .join(Question, Question.id == ReviewLog.question_id)
                 .where(
                     ReviewLog.user_id == user.id,
-                    ReviewLog.undone_at.is_(None),
+                    ReviewLog.counted_in(modes.Projection.POINTS),
                     Question.set_id == set_id,
                 )
                 .distinct()
@@ -341,7 +342,7 @@ def _unanswered(user: User, set_id: int) -> int:
     answered = sa.select(ReviewLog.id).where(
         ReviewLog.user_id == user.id,
         ReviewLog.question_id == Question.id,
-        ReviewLog.undone_at.is_(None),
+        ReviewLog.counted_in(modes.Projection.POINTS),
     )
     return db.session.scalar(
         sa.select(sa.func.count())
@@ -365,7 +366,7 @@ def _answers(user_id: int, without: int | None = None) -> Iterator[Answer]:
         .join(Question, Question.id == ReviewLog.question_id)
         .where(
             ReviewLog.user_id == user_id,
-            ReviewLog.undone_at.is_(None),
+            ReviewLog.counted_in(modes.Projection.POINTS),
             ReviewLog.id != without if without is not None else sa.true(),
         )
         .order_by(ReviewLog.reviewed_at, ReviewLog.id)

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from qbank.domain import answers
 from qbank.domain import item_analysis as items
+from qbank.domain.modes import Projection
 from qbank.extensions import db
-from qbank.models import Question, QuestionSet, QuestionVersion, ReviewLog, ReviewMode
+from qbank.models import Question, QuestionSet, QuestionVersion, ReviewLog
 from qbank.services.question_bank import current_versions
 
 
@@ -37,8 +38,7 @@ def _first_answers(question_set: QuestionSet) -> sa.Select[tuple[int, int, bool,
             Question.retired_at.is_(None),
             QuestionVersion.number == Question.current_version,
             ReviewLog.state_before.is_(None),
-            ReviewLog.undone_at.is_(None),
-            ReviewLog.mode == ReviewMode.REVIEW.value,
+            ReviewLog.counted_in(Projection.ITEM_STATS),
         )
     )
 

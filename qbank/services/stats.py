@@ -10,7 +10,9 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from fsrs import State
 
+from qbank.domain.answers import TIME_CAP_MS
 from qbank.domain.days import day_bounds, study_day
+from qbank.domain.modes import Projection
 from qbank.extensions import db
 from qbank.models import (
     CardState,
@@ -30,7 +32,6 @@ RECENT_TIME_DAYS = 7
 TOP_TAGS = 15
 MATURE_STABILITY_DAYS = 21
 # A card left open over lunch is not an hour of study.
-TIME_CAP_MS = 60_000
 # Every study day starts and ends on a quarter hour in UTC: rollover hours are whole
 # local hours and every zone's offset is a multiple of 15 minutes. Counting answers per
 # quarter hour in SQL and naming the days in Python is exact, and returns few rows.
@@ -132,7 +133,7 @@ def _count_if(condition: Any) -> sa.ColumnElement[int]:
 
 
 def _counted_answers(user: User) -> sa.ColumnElement[bool]:
-    return sa.and_(ReviewLog.user_id == user.id, ReviewLog.undone_at.is_(None))
+    return sa.and_(ReviewLog.user_id == user.id, ReviewLog.counted_in(Projection.STATS))
 
 
 def _quarter_hour(column: Any) -> sa.ColumnElement[int]:
@@ -230,10 +231,10 @@ def _answer_totals(
         (ReviewLog.time_taken_ms > TIME_CAP_MS, TIME_CAP_MS), else_=ReviewLog.time_taken_ms
     )
     # True retention, as Anki counts it: scheduled answers to cards already in review.
-    # Cram and preview answers come early, so they say nothing about recall on time.
+    # Answers ahead of the schedule say nothing about recall on time.
     in_review = sa.and_(
         ReviewLog.state_before["state"].as_integer() == State.Review.value,
-        ReviewLog.mode == ReviewMode.REVIEW.value,
+        ReviewLog.mode == ReviewMode.REVIEW,
     )
     recalled = sa.and_(in_review, ReviewLog.rating > 1)
     recent = ReviewLog.reviewed_at >= month_start

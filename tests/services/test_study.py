@@ -353,3 +353,28 @@ def test_the_counted_queue_matches_the_listed_one(student, make_set, clock):
     enrollment.unenroll(student, second, clock.now())
     db.session.commit()
     assert same().new == 2  # only the first set's two unseen questions are left
+
+
+def test_an_answer_in_a_mode_no_projection_counts_is_logged_and_changes_nothing_else(
+    student, make_set, clock, monkeypatch
+):
+    from qbank.domain import modes
+    from qbank.models import UserStats
+    from qbank.services import stats
+
+    question_set = make_set(2)
+    enrollment.enroll(student, question_set, clock.now())
+    db.session.commit()
+    now = clock.now()
+    question_id = next_question(student, now)
+    log = answer(student, question_id, now, mode=modes.ReviewMode.CRAM)
+    assert log.mode == "cram"
+    assert study.state_of(student, question_id) is None  # card state counts review only
+    totals = db.session.get(UserStats, student.id)
+    assert totals is None or totals.reviews == 0  # nor do points
+    assert stats.student_stats(student, now).reviews_last_year == 0
+    # Counted by the projections that list it: here, the statistics.
+    counted = {**modes.COUNTED_MODES, modes.Projection.STATS: frozenset(modes.ReviewMode)}
+    monkeypatch.setattr(modes, "COUNTED_MODES", counted)
+    monkeypatch.setattr("qbank.models.study.COUNTED_MODES", counted)
+    assert stats.student_stats(student, now).reviews_last_year == 1

@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from qbank.domain import answers, scheduling
+from qbank.domain import answers, modes, scheduling
 from qbank.domain.days import study_day
 from qbank.domain.gamification import GoalHistory
 from qbank.domain.scheduling import Memory
@@ -118,10 +118,11 @@ def record_answer(
         state_before=before.as_json() if state else None,
         state_after=after.as_json(),
     )
-    if state is None:
-        state = CardState(user_id=user.id, question_id=question_id)
-        db.session.add(state)
-    apply_memory(state, after)
+    if modes.counts(modes.Projection.CARD_STATE, mode):
+        if state is None:
+            state = CardState(user_id=user.id, question_id=question_id)
+            db.session.add(state)
+        apply_memory(state, after)
     db.session.add(log)
     try:
         with db.session.begin_nested():
@@ -133,7 +134,8 @@ def record_answer(
             raise
         return existing, False
     log.due_left = due_count(user, now)
-    apply_answer(user, log, now)
+    if modes.counts(modes.Projection.POINTS, mode):
+        apply_answer(user, log, now)
     return log, True
 
 

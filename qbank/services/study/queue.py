@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from qbank.domain import scheduling
 from qbank.domain.days import day_bounds, study_day
+from qbank.domain.modes import Projection
 from qbank.extensions import db
 from qbank.models import CardState, Enrollment, Question, ReviewLog, User
 from qbank.services import access
@@ -76,7 +77,7 @@ def today_for(user: User, now: datetime) -> Today:
             ReviewLog.user_id == user.id,
             ReviewLog.reviewed_at >= start,
             ReviewLog.reviewed_at < end,
-            ReviewLog.undone_at.is_(None),
+            ReviewLog.counted_in(Projection.CARD_STATE),
         )
     ).one()
     return Today(day, start, end, new_done, reviews_done)
