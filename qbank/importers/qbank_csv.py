@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Iterator
 
+from qbank.domain.spreadsheets import guard_cell, unguard_cell
 from qbank.importers.drafts import (
     MAX_OPTIONS,
     OPTION_KEYS,
@@ -51,9 +52,6 @@ ANSWER_SEPARATORS = re.compile(r"[\s,;|/]+")
 
 _HEADER_SCAN_CHARS = 65_536
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (zip) and old .xls
-# A cell starting with one of these runs as a formula when the file is opened in Excel;
-# write() puts an apostrophe in front and parse() takes it off again.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # check_draft speaks to every format; in a spreadsheet, say which column to fix.
 _NO_CORRECT = (
     "no option is marked correct. Put the letter of the right option in the answer column."
@@ -145,7 +143,7 @@ def write(drafts: list[QuestionDraft]) -> bytes:
     writer.writerow(COLUMNS)
     for draft in drafts:
         cells = _cells(draft)
-        writer.writerow(_guard_formula(cells.get(column, "")) for column in COLUMNS)
+        writer.writerow(guard_cell(cells.get(column, "")) for column in COLUMNS)
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 
@@ -291,8 +289,7 @@ def _and_list(items: list[str]) -> str:
 
 def _cell_text(cell: str) -> str:
     """Undo write()'s formula guard and use \\n for every line break."""
-    if cell.startswith("'") and cell.lstrip("'").startswith(_FORMULA_STARTS):
-        cell = cell[1:]
+    cell = unguard_cell(cell)
     return cell.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -457,10 +454,6 @@ def _cells(draft: QuestionDraft) -> dict[str, str]:
         cells[f"option_{key.lower()}"] = option.text
         cells[f"rationale_{key.lower()}"] = option.rationale
     return cells
-
-
-def _guard_formula(text: str) -> str:
-    return "'" + text if text.lstrip("'").startswith(_FORMULA_STARTS) else text
 
 
 TEMPLATE_DRAFTS = [

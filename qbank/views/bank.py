@@ -38,13 +38,12 @@ from qbank.services import cohort_progress as progress
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaRefused, media_url, store_media
 from qbank.views.bank_forms import (
-    ConfirmForm,
     QuestionForm,
     SetForm,
     SetSettingsForm,
-    ToggleForm,
     UploadForm,
 )
+from qbank.views.forms import ActionForm
 from qbank.views.guards import role_required
 
 bp = Blueprint("bank", __name__, url_prefix="/sets")
@@ -151,7 +150,7 @@ def show_set(set_id: int) -> ResponseReturnValue:
         tags=bank.tags_in_set(question_set),
         reports=open_reports,
         report_reasons=reports.REPORT_REASONS,
-        toggle=ToggleForm(),
+        toggle=ActionForm(),
     )
 
 
@@ -197,7 +196,7 @@ def set_settings(set_id: int) -> ResponseReturnValue:
 def publish(set_id: int) -> ResponseReturnValue:
     """Publish the set to the students it is open to, or take it back to draft."""
     question_set = get_set(set_id)
-    if ToggleForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         publish_it = request.form.get("published") == "1"
         try:
             with write_transaction():
@@ -223,7 +222,7 @@ def publish(set_id: int) -> ResponseReturnValue:
 def retire(set_id: int) -> ResponseReturnValue:
     """Retire the set (students' history stays) or restore it."""
     question_set = get_set(set_id)
-    if ToggleForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         retire_it = request.form.get("retired") == "1"
         with write_transaction():
             bank.retire_set(question_set, retire_it, clock.now())
@@ -239,7 +238,7 @@ def resolve_report(set_id: int, report_id: int) -> ResponseReturnValue:
     report = reports.report_in_set(question_set, report_id)
     if report is None:
         abort(404)
-    if ToggleForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         with write_transaction():
             reports.resolve_report(report, current_user, clock.now())
         flash("Report marked as dealt with.", "success")
@@ -345,7 +344,7 @@ def show_question(set_id: int, question_id: int) -> ResponseReturnValue:
         figures=item_stats.question_statistics(question),
         flag_text=item_analysis.FLAG_TEXT,
         min_answers=item_analysis.MIN_ANSWERS,
-        toggle=ToggleForm(),
+        toggle=ActionForm(),
     )
 
 
@@ -376,7 +375,7 @@ def retire_question(set_id: int, question_id: int) -> ResponseReturnValue:
     """Retire a question (its history stays) or restore it."""
     question_set = get_set(set_id)
     question = get_question(question_set, question_id)
-    if ToggleForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         retire_it = request.form.get("retired") == "1"
         with write_transaction():
             bank.retire_question(question, retire_it, clock.now())
@@ -468,7 +467,7 @@ def review_upload(token: str) -> ResponseReturnValue:
         flash("That upload has expired or was already imported. Upload the file again.", "error")
         return redirect(url_for("bank.upload"))
     target = get_set(pending.target_set_id) if pending.target_set_id else None
-    form = ConfirmForm()
+    form = ActionForm()
     if form.validate_on_submit():
         try:
             with write_transaction():

@@ -151,11 +151,3 @@ class UploadForm(FlaskForm):
         validators=[Optional(), Length(max=200)],
         description="Leave empty to use the title inside the file, or its name.",
     )
-
-
-class ConfirmForm(FlaskForm):
-    pass
-
-
-class ToggleForm(FlaskForm):
-    """A button that flips one setting; the route says which way."""

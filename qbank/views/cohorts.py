@@ -26,10 +26,12 @@ from qbank import clock
 from qbank.database import write_transaction
 from qbank.domain import leaderboard as board_rules
 from qbank.domain.days import timezone_choices
+from qbank.domain.spreadsheets import guard_cell
 from qbank.extensions import db
 from qbank.models import Cohort, Membership, QuestionSet
 from qbank.presentation import words
 from qbank.services import cohorts, leaderboard
+from qbank.views.forms import ActionForm
 
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 
@@ -44,10 +46,6 @@ class CreateForm(FlaskForm):
 
 class JoinForm(FlaskForm):
     code = StringField("Join code", validators=[DataRequired(), Length(max=20)])
-
-
-class ActionForm(FlaskForm):
-    """A button with only the CSRF token."""
 
 
 class InviteForm(FlaskForm):
@@ -290,11 +288,6 @@ def command(cohort_id: int, command: str) -> ResponseReturnValue:
     return redirect(url_for("cohorts.manage", cohort_id=cohort_id))
 
 
-def _cell(text: str) -> str:
-    # A name starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 @bp.get("/<int:cohort_id>/standings.csv")
 @login_required
 def export(cohort_id: int) -> ResponseReturnValue:
@@ -308,7 +301,7 @@ def export(cohort_id: int) -> ResponseReturnValue:
         writer.writerow(
             [
                 place.rank,
-                _cell(place.entry.name),
+                guard_cell(place.entry.name),
                 place.entry.score,
                 standings.first_day or "",
                 standings.last_day,

@@ -11,7 +11,7 @@ from qbank.database import write_transaction
 from qbank.extensions import db
 from qbank.models import QuestionSet
 from qbank.services import enrollment
-from qbank.views.study import ActionForm
+from qbank.views.forms import ActionForm
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 

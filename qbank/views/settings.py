@@ -19,6 +19,7 @@ from qbank.models import DailyGoal
 from qbank.presentation import charts, words
 from qbank.services import fsrs_tuning, sessions
 from qbank.services.settings import GoalStart, StudySettings, update_study_settings
+from qbank.views.forms import ActionForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -68,10 +69,6 @@ class StudySettingsForm(FlaskForm):
     def validate_timezone(self, field: SelectField) -> None:
         if not is_known_timezone(field.data or ""):
             raise ValidationError("Choose a time zone from the list.")
-
-
-class ActionForm(FlaskForm):
-    """A button with only the CSRF token."""
 
 
 def _page(form: StudySettingsForm, tuning: fsrs_tuning.TuningResult | None = None):

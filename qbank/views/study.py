@@ -21,6 +21,7 @@ from qbank.extensions import db
 from qbank.models import Question, QuestionKind, ReviewLog
 from qbank.services import access, gamification, reports, study
 from qbank.services.question_bank import current_version
+from qbank.views.forms import ActionForm
 
 bp = Blueprint("study", __name__, url_prefix="/study")
 
@@ -35,10 +36,6 @@ class ReportForm(FlaskForm):
         choices=[SelectChoice(key, label) for key, label in reports.REPORT_REASONS.items()],
     )
     comment = TextAreaField("Details (optional)", validators=[Optional(), Length(max=2000)])
-
-
-class ActionForm(FlaskForm):
-    """A button with only the CSRF token."""
 
 
 def _render_card(

@@ -129,6 +129,15 @@ def test_the_rep_exports_standings_as_csv(client, cohort_with_members):
     assert [r[1] for r in rows[1:3]] == ["Bo", "Ana"]
 
 
+def test_a_name_that_would_run_as_a_formula_is_exported_as_text(client, cohort_with_members):
+    cohort, rep, ana, bo = cohort_with_members
+    bo.display_name = '\t=HYPERLINK("http://evil.example")'
+    db.session.commit()
+    response = client.get(f"/cohorts/{cohort.id}/standings.csv")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[1][1] == '\'\t=HYPERLINK("http://evil.example")'
+
+
 def test_the_last_rep_cannot_be_removed_until_another_is_appointed(
     client, auth, cohort_with_members
 ):
