@@ -111,8 +111,10 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         auth,
         bank,
+        cohort_progress,
         cohorts,
         errors,
+        imports,
         library,
         main,
         media,
@@ -131,6 +133,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(stats.bp)
     app.register_blueprint(cohorts.bp)
     app.register_blueprint(bank.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(cohort_progress.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(admin.bp)
     errors.register(app)

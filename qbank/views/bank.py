@@ -1,4 +1,4 @@
-"""Faculty's question sets: authoring, publishing, importing and exporting."""
+"""Faculty's question sets: authoring, publishing, item statistics and exporting."""
 
 from __future__ import annotations
 
@@ -23,25 +23,21 @@ from qbank import clock
 from qbank.database import write_transaction
 from qbank.domain import item_analysis
 from qbank.extensions import db
-from qbank.importers import formats, qbank_csv, qbank_json
+from qbank.importers import qbank_csv, qbank_json
 from qbank.importers.drafts import check_draft
 from qbank.models import (
-    Cohort,
     Question,
     QuestionSet,
     Role,
     Visibility,
 )
-from qbank.presentation.charts import describe_duration
-from qbank.services import access, exports, imports, item_stats, reports
-from qbank.services import cohort_progress as progress
+from qbank.services import access, exports, item_stats, reports
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaRefused, media_url, store_media
 from qbank.views.bank_forms import (
     QuestionForm,
     SetForm,
     SetSettingsForm,
-    UploadForm,
 )
 from qbank.views.forms import ActionForm
 from qbank.views.guards import role_required
@@ -73,41 +69,6 @@ def get_question(question_set: QuestionSet, question_id: int) -> Question:
 def index() -> ResponseReturnValue:
     """List the sets the signed-in faculty member manages."""
     return render_template("bank/index.html", sets=bank.sets_owned_by(current_user))
-
-
-def get_followed_cohort(cohort_id: int) -> Cohort:
-    """Load a cohort the signed-in user follows: 404 if there is none, 403 if not theirs."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
-    if not progress.can_follow_cohort(current_user, cohort):
-        abort(403)
-    return cohort
-
-
-@bp.get("/cohorts")
-@role_required(*FACULTY)
-def cohorts() -> ResponseReturnValue:
-    """List the cohorts studying the signed-in faculty member's sets, with recent figures."""
-    return render_template(
-        "bank/cohorts.html",
-        summaries=progress.followed_cohorts(current_user, clock.now()),
-        min_group_size=progress.MIN_GROUP_SIZE,
-    )
-
-
-@bp.get("/cohorts/<int:cohort_id>")
-@role_required(*FACULTY)
-def cohort(cohort_id: int) -> ResponseReturnValue:
-    """Show how a cohort is doing, week by week and set by set, in aggregate."""
-    followed = get_followed_cohort(cohort_id)
-    return render_template(
-        "bank/cohort.html",
-        report=progress.cohort_progress(followed, current_user, clock.now()),
-        min_group_size=progress.MIN_GROUP_SIZE,
-        most_of_a_set=progress.MOST_OF_A_SET,
-        duration=describe_duration,
-    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -400,94 +361,4 @@ def export(set_id: int, fmt: str) -> ResponseReturnValue:
         body,
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-@bp.get("/import/template.csv")
-@role_required(*FACULTY)
-def csv_template() -> ResponseReturnValue:
-    """Download the CSV template with worked examples."""
-    return Response(
-        qbank_csv.template(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="qbank-template.csv"'},
-    )
-
-
-def _upload_form() -> UploadForm:
-    form = UploadForm()
-    form.format.choices = [SelectChoice("", "Detect from the file")] + [
-        SelectChoice(name, label) for name, label in formats.format_choices()
-    ]
-    form.target.choices = [SelectChoice(0, "A new set")] + [
-        SelectChoice(line.question_set.id, line.question_set.title)
-        for line in bank.sets_owned_by(current_user)
-    ]
-    return form
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@role_required(*FACULTY)
-def upload() -> ResponseReturnValue:
-    """Upload a question file; the report comes before anything is saved."""
-    form = _upload_form()
-    if request.method == "GET" and request.args.get("set"):
-        form.target.data = request.args.get("set", type=int)
-    if form.validate_on_submit():
-        target = get_set(form.target.data) if form.target.data else None
-        file = form.file.data
-        filename = PurePath(file.filename or "upload").name
-        data = file.read()
-        fmt = form.format.data or None
-        # Parsed once, here: the report page reads what this keeps.
-        report = imports.report_file(data, filename, fmt, target)
-        with write_transaction():
-            pending = imports.stash_upload(
-                current_user,
-                filename,
-                data,
-                fmt,
-                target,
-                form.title.data or "",
-                clock.now(),
-                report=report,
-            )
-            token = pending.token
-        return redirect(url_for("bank.review_upload", token=token))
-    return render_template("bank/upload.html", form=form)
-
-
-@bp.route("/import/<token>", methods=["GET", "POST"])
-@role_required(*FACULTY)
-def review_upload(token: str) -> ResponseReturnValue:
-    """Show the import report and preview; confirming saves it all in one transaction."""
-    now = clock.now()
-    pending = imports.find_upload(token, current_user, now)
-    if pending is None:
-        flash("That upload has expired or was already imported. Upload the file again.", "error")
-        return redirect(url_for("bank.upload"))
-    target = get_set(pending.target_set_id) if pending.target_set_id else None
-    form = ActionForm()
-    if form.validate_on_submit():
-        try:
-            with write_transaction():
-                outcome = imports.import_upload(
-                    pending, current_user, now, current_app.extensions["qbank_media"], target
-                )
-                set_id = outcome.question_set.id
-        except imports.ImportRefused as exc:
-            flash(str(exc), "error")
-        else:
-            counts = outcome.counts
-            flash(
-                f"Imported: {counts['created']} new, {counts['updated'] + counts['versioned']} "
-                f"updated, {counts['unchanged']} unchanged.",
-                "success",
-            )
-            return redirect(url_for("bank.show_set", set_id=set_id))
-    if pending.report is None:  # an upload kept before reports were
-        with write_transaction():
-            imports.report_of(pending, target)
-    return render_template(
-        "bank/report.html", pending=pending, report=pending.report, target=target, form=form
     )
