@@ -1,4 +1,4 @@
-"""Builders for question-bank tests: drafts, files in each format, a tiny PNG."""
+"""Builders for question-bank tests: drafts, published sets, files in each format, a PNG."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import base64
 import json
 import struct
 import zlib
+from datetime import datetime
 from typing import Any
 
 from qbank.importers.drafts import OptionDraft, QuestionDraft
-from qbank.models import QuestionKind
+from qbank.models import QuestionKind, QuestionSet, User, Visibility
+from qbank.services import question_bank as bank
 
 
 def sba(n: int = 1, **overrides: Any) -> QuestionDraft:
@@ -28,6 +30,21 @@ def sba(n: int = 1, **overrides: Any) -> QuestionDraft:
     }
     fields.update(overrides)
     return QuestionDraft(**fields)
+
+
+def publish_set(
+    owner: User, now: datetime, n: int = 3, title: str = "Set", **draft_fields: Any
+) -> QuestionSet:
+    """A public, published set of ``n`` single-best-answer questions, made as faculty make
+    one (each question's stem is "<title> question <i>", its external id "<title>-<i>").
+    Flushes only: the caller commits."""
+    question_set = bank.create_set(owner, title, "", now)
+    for i in range(n):
+        fields = {"stem": f"{title} question {i}", "external_id": f"{title}-{i}", **draft_fields}
+        bank.save_question(question_set, sba(i, **fields), owner, now)
+    bank.update_set(question_set, title, "", Visibility.PUBLIC, [], owner, now)
+    bank.publish_set(question_set, True, now)
+    return question_set
 
 
 def qbank_json_file(

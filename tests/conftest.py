@@ -8,11 +8,9 @@ Under CI the PostgreSQL run is required.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +26,17 @@ from qbank.extensions import db
 from qbank.models import Role, User
 from qbank.services import accounts
 from qbank.services.media import MediaStore
-
-POSTGRES_URL = os.environ.get("QBANK_TEST_POSTGRES_URL", "")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday, noon UTC
-PASSWORD = "correct horse battery"
-CSRF_RE = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+from tests.bank_helpers import publish_set
+from tests.support import (
+    IN_CI,
+    PASSWORD,
+    POSTGRES_URL,
+    SHARED_DATA,
+    START,
+    app_settings,
+    counting_queries,
+    csrf_token,
+    empty_tables,
 )
 
 
@@ -73,32 +74,11 @@ def database_url(
 @pytest.fixture(scope="session")
 def _schema(database_url: str) -> str:
     """Create the tables once per engine."""
-    app = create_app(_test_config(database_url), environ={})
+    app = create_app(app_settings(database_url), environ={})
     with app.app_context():
         db.create_all()
         db.engine.dispose()
     return database_url
-
-
-def _test_config(database_url: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-" + "x" * 32,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "QBANK_PASSWORD_HASH": "pbkdf2:sha256:1000",
-        "SERVER_NAME": "qbank.test",
-        **overrides,
-    }
-
-
-def _empty_tables() -> None:
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-    db.session.commit()
 
 
 class IsolatedClient(FlaskClient):
@@ -157,7 +137,7 @@ def app(
     tmp_path: Path,
     app_config: dict[str, Any],
 ) -> Iterator[Flask]:
-    settings = _test_config(
+    settings = app_settings(
         _schema, QBANK_CLOCK=clock, QBANK_MEDIA_DIR=str(tmp_path / "media"), **app_config
     )
     own = bool(app_config) or request.node.get_closest_marker("own_app") is not None
@@ -176,7 +156,7 @@ def app(
     with app.app_context():
         yield app
         db.session.remove()
-        _empty_tables()
+        empty_tables()
         if own:
             db.engine.dispose()
     app.config.clear()
@@ -220,14 +200,6 @@ def create_user(app: Flask, clock: FrozenClock) -> Callable[..., User]:
     return make
 
 
-def csrf_token(client: FlaskClient, url: str) -> str:
-    """Fetch ``url`` and return the CSRF token from its form."""
-    page = client.get(url).get_data(as_text=True)
-    match = CSRF_RE.search(page)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1) or match.group(2)
-
-
 class AuthActions:
     def __init__(self, client: FlaskClient) -> None:
         self._client = client
@@ -252,6 +224,29 @@ class AuthActions:
         return self._client.post(
             url, data={**data, "csrf_token": csrf_token(self._client, form_page or url)}, **kw
         )
+
+
+@pytest.fixture
+def count_queries() -> Callable[[], Any]:
+    """``with count_queries() as statements:`` records what the block sends to the database."""
+    return counting_queries
+
+
+@pytest.fixture
+def published_set(create_user: Callable[..., User], clock: FrozenClock) -> Callable[..., Any]:
+    """Return a factory: published_set(n=3, title="Cardio", **draft fields) -> a public,
+    published set of n questions ("Cardio question 0", ...), owned by owner-cardio@example.edu."""
+    owners: dict[str, User] = {}
+
+    def make(n: int = 3, title: str = "Cardio", **draft_fields: Any) -> Any:
+        email = f"owner-{title.lower().replace(' ', '-')}@example.edu"
+        if email not in owners:
+            owners[email] = create_user(role=Role.FACULTY, email=email)
+        question_set = publish_set(owners[email], clock.now(), n, title, **draft_fields)
+        db.session.commit()
+        return question_set
+
+    return make
 
 
 @pytest.fixture

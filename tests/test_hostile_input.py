@@ -28,7 +28,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from qbank.extensions import db
-from qbank.models import QuestionSet, Role, User, Visibility
+from qbank.models import QuestionSet, Role, User
 from qbank.services import (
     accounts,
     cohorts,
@@ -38,10 +38,9 @@ from qbank.services import (
     reports,
     sessions,
 )
-from qbank.services import question_bank as bank
 from tests.anki_decks import BASIC, Deck, Note, build_apkg
-from tests.bank_helpers import json_question, qbank_json_file, sba, tiny_png
-from tests.conftest import csrf_token
+from tests.bank_helpers import json_question, publish_set, qbank_json_file, tiny_png
+from tests.support import csrf_token
 
 NUL = "\x00"
 UNSTORABLE = "contains a character qbank cannot store (NUL)"
@@ -204,10 +203,8 @@ def world(create_user, clock, monkeypatch) -> World:
     now = clock.now()
     admin = create_user(role=Role.ADMIN, email="admin@example.edu", display_name="Ada Admin")
     student = create_user(email="student@example.edu", display_name="Sam Student")
-    question_set = bank.create_set(admin, "Cardiology", "", now)
-    questions = [bank.save_question(question_set, sba(n), admin, now)[0] for n in range(2)]
-    bank.update_set(question_set, "Cardiology", "", Visibility.PUBLIC, [], admin, now)
-    bank.publish_set(question_set, True, now)
+    question_set = publish_set(admin, now, 2, "Cardiology")
+    questions = sorted(question_set.questions, key=lambda q: q.position)
     for user in (admin, student):
         enrollment.enroll(user, question_set, now)
     report = reports.report_question(student, questions[0].id, "typo", "", now)

@@ -28,7 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).parent / "screenshots"
 VIEWPORTS = {
     "desktop": {"width": 1280, "height": 800},
     "phone": {"width": 360, "height": 740},
@@ -139,15 +138,3 @@ def make_account(live_app: Flask, live_clock: FrozenClock):
         return email, password
 
     return make
-
-
-def log_in(page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{page.viewport_name}.png"), full_page=True)

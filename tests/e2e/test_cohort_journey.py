@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from qbank.extensions import db
-from qbank.models import Role, User, Visibility
-from qbank.services import question_bank as bank
-from tests.bank_helpers import sba
-from tests.e2e.conftest import log_in, screenshot
+from qbank.models import Role, User
+from tests.bank_helpers import publish_set
+from tests.e2e.support import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -23,11 +22,7 @@ def open_set(live_app, live_clock, make_account):
     with live_app.app_context():
         now = live_clock.now()
         owner = db.session.scalar(sa.select(User).where(User.email == faculty_email))
-        question_set = bank.create_set(owner, f"Board set {faculty_email}", "", now)
-        for n in range(3):
-            bank.save_question(question_set, sba(n, stem=f"Board question {n}"), owner, now)
-        bank.update_set(question_set, question_set.title, "", Visibility.PUBLIC, [], owner, now)
-        bank.publish_set(question_set, True, now)
+        question_set = publish_set(owner, now, 3, f"Board set {faculty_email}")
         db.session.commit()
         return question_set.title
 

@@ -9,7 +9,7 @@ from qbank.models import QuestionKind, ReviewLog, Role, User, Visibility
 from qbank.services import question_bank as bank
 from qbank.services.enrollment import enroll
 from tests.bank_helpers import sba
-from tests.e2e.conftest import screenshot
+from tests.e2e.support import screenshot
 
 pytestmark = pytest.mark.e2e
 

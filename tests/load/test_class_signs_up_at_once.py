@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, POSTGRES_URL
 from tests.load.classroom import (
     ClassRun,
     Server,
@@ -29,6 +28,7 @@ from tests.load.classroom import (
     server_environment,
     stored,
 )
+from tests.support import IN_CI, POSTGRES_URL
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ import pytest
 from qbank.extensions import db
 from qbank.models import Role
 from qbank.services import accounts, sessions
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
 
 
 def test_register_refuses_a_taken_email_without_saying_it_is_taken(create_user, clock):

@@ -29,6 +29,7 @@ from qbank.models import (
 from qbank.services import cohort_progress as progress
 from qbank.services.cohort_progress import MIN_GROUP_SIZE
 from qbank.services.cohorts import add_faculty
+from tests.support import counting_queries
 
 CODES = itertools.count()
 TODAY = date(2026, 3, 2)  # the clock's day in UTC, a Monday
@@ -456,18 +457,9 @@ def test_a_set_without_live_questions_has_no_progress(faculty, make_set, make_co
 
 
 def _selects(run: Callable[[], Any]) -> int:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        if args[2].lstrip().upper().startswith("SELECT"):
-            statements.append(args[2])
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counting_queries() as statements:
         run()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
+    return len(statements.selects)
 
 
 def test_queries_do_not_grow_with_members_or_cohorts(faculty, make_set, make_cohort, clock):

@@ -231,7 +231,9 @@ def student(create_user):
 # --- the history the optimizer sees -------------------------------------------------------
 
 
-def test_history_counts_study_days_from_a_first_answer_of_zero(app, create_user, student):
+def test_history_counts_study_days_from_a_first_answer_of_zero(
+    app, create_user, student, count_queries
+):
     question = make_deck(create_user, student, 1)[0]
     day = timedelta(days=1)
     times_and_ratings = [
@@ -261,16 +263,9 @@ def test_history_counts_study_days_from_a_first_answer_of_zero(app, create_user,
         memory = after
     db.session.commit()
     db.session.refresh(student)
-    queries = []
-
-    def count(_conn, _cursor, statement, *_args):
-        queries.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         history = fsrs_tuning.review_history(student)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+    queries = statements.all
 
     assert history == [CardHistory(question.id, ((3, 0), (3, 0), (1, 1), (3, 2)))]
     assert len(queries) == 1, queries

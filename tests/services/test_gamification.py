@@ -18,14 +18,9 @@ SECRET = "gamification"
 
 
 @pytest.fixture
-def studying(create_user, clock):
+def studying(create_user, published_set, clock):
     """Return a factory: a student enrolled in a public set of 40 questions."""
-    owner = create_user(role=Role.FACULTY, email="owner@example.edu")
-    question_set = bank.create_set(owner, "Set", "", clock.now())
-    for i in range(40):
-        bank.save_question(question_set, sba(i, external_id=f"q{i}"), owner, clock.now())
-    bank.update_set(question_set, "Set", "", Visibility.PUBLIC, [], owner, clock.now())
-    bank.publish_set(question_set, True, clock.now())
+    question_set = published_set(40)
 
     def make(email="student@example.edu", **fields):
         student = create_user(email=email, **fields)

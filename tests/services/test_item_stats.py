@@ -4,7 +4,7 @@ import pytest
 
 from qbank.domain.item_analysis import Flag
 from qbank.extensions import db
-from qbank.models import Role, Visibility
+from qbank.models import Role
 from qbank.services import enrollment, item_stats, study
 from qbank.services import question_bank as bank
 from tests.bank_helpers import sba
@@ -20,21 +20,15 @@ def answer(student, question_id, clock, chosen):
 
 
 @pytest.fixture
-def answered_set(create_user, clock):
+def answered_set(create_user, published_set, clock):
     """Five questions, twelve students' first answers.
 
     Questions 0-2 tell the strong half from the weak; everyone gets question 3; question
     4's key is wrong: the strong half picks B, the weak half A (the key) or C.
     """
-    owner = create_user(role=Role.FACULTY, email="owner@example.edu")
-    question_set = bank.create_set(owner, "Cardiology", "", clock.now())
-    questions = [
-        bank.save_question(question_set, sba(n, stem=f"Item {n}"), owner, clock.now())[0]
-        for n in range(5)
-    ]
-    bank.update_set(question_set, "Cardiology", "", Visibility.PUBLIC, [], owner, clock.now())
-    bank.publish_set(question_set, True, clock.now())
-    db.session.commit()
+    question_set = published_set(5, title="Cardiology")
+    owner = question_set.owner
+    questions = sorted(question_set.questions, key=lambda q: q.position)
     students = [create_user() for _ in range(12)]
     for n, student in enumerate(students):
         enrollment.enroll(student, question_set, clock.now())

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from qbank.extensions import db
 from qbank.models import (
@@ -366,7 +365,7 @@ def test_time_spent_counts_a_minute_at_most_per_answer(create_user, make_questio
 
 
 def test_stats_take_five_queries_however_long_the_history(
-    app, create_user, make_set, make_question, clock
+    app, create_user, make_set, make_question, clock, count_queries
 ):
     student = create_user()
     question_set = make_set()
@@ -380,16 +379,7 @@ def test_stats_take_five_queries_however_long_the_history(
             )
     db.session.commit()
     db.session.refresh(student)  # the commit expired it; reloading it is not the stats' cost
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        if args[2].lstrip().upper().startswith("SELECT"):  # not SQLite's BEGIN
-            statements.append(args[2])
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         stats = student_stats(student, clock.now())
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     assert stats.reviews_last_year == 30 * 43
-    assert len(statements) == 5
+    assert len(statements.selects) == 5

@@ -6,34 +6,11 @@ import sqlalchemy as sa
 
 from qbank.database import write_transaction
 from qbank.extensions import db
-from qbank.models import CardState, Enrollment, ReviewLog, Role, Visibility
+from qbank.models import CardState, Enrollment, ReviewLog, Visibility
 from qbank.services import enrollment, reports, study
 from qbank.services import question_bank as bank
-from tests.bank_helpers import sba
 
 SECRET = "test-secret"
-
-
-@pytest.fixture
-def make_set(create_user, clock):
-    """Return a factory: make_set(n, kind=...) -> a published, public set of n questions."""
-    owner = create_user(role=Role.FACULTY, email="owner@example.edu")
-
-    def make(n: int = 5, title: str = "Set", **draft_fields):
-        question_set = bank.create_set(owner, title, "", clock.now())
-        for i in range(n):
-            bank.save_question(
-                question_set,
-                sba(i, stem=f"{title} question {i}", external_id=f"{title}-{i}", **draft_fields),
-                owner,
-                clock.now(),
-            )
-        bank.update_set(question_set, title, "", Visibility.PUBLIC, [], owner, clock.now())
-        bank.publish_set(question_set, True, clock.now())
-        db.session.commit()
-        return question_set
-
-    return make
 
 
 @pytest.fixture
@@ -55,8 +32,8 @@ def next_question(student, now):
     return pick[1] if pick else None
 
 
-def test_enrolling_in_a_large_set_creates_no_card_state(student, make_set, clock):
-    question_set = make_set(60)
+def test_enrolling_in_a_large_set_creates_no_card_state(student, published_set, clock):
+    question_set = published_set(60)
     enrollment.enroll(student, question_set, clock.now())
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CardState)) == 0
@@ -65,9 +42,11 @@ def test_enrolling_in_a_large_set_creates_no_card_state(student, make_set, clock
     assert queue.total == 20
 
 
-def test_new_cards_stop_at_the_daily_limit_and_return_after_the_rollover(student, make_set, clock):
+def test_new_cards_stop_at_the_daily_limit_and_return_after_the_rollover(
+    student, published_set, clock
+):
     student.new_cards_per_day = 3
-    enrollment.enroll(student, make_set(10), clock.now())
+    enrollment.enroll(student, published_set(10), clock.now())
     db.session.commit()
     for _ in range(3):
         answer(student, next_question(student, clock.now()), clock.now())
@@ -80,8 +59,8 @@ def test_new_cards_stop_at_the_daily_limit_and_return_after_the_rollover(student
     assert len(study.queue_for(student, clock.now()).new) == 3
 
 
-def test_learning_steps_come_first_when_due(student, make_set, clock):
-    enrollment.enroll(student, make_set(5), clock.now())
+def test_learning_steps_come_first_when_due(student, published_set, clock):
+    enrollment.enroll(student, published_set(5), clock.now())
     db.session.commit()
     first = next_question(student, clock.now())
     answer(student, first, clock.now(), chosen=("B",))  # wrong: Again, due in 1 minute
@@ -90,8 +69,8 @@ def test_learning_steps_come_first_when_due(student, make_set, clock):
     assert next_question(student, clock.now()) == first
 
 
-def test_due_reviews_come_lowest_retrievability_first(student, make_set, clock):
-    question_set = make_set(2)
+def test_due_reviews_come_lowest_retrievability_first(student, published_set, clock):
+    question_set = published_set(2)
     enrollment.enroll(student, question_set, clock.now())
     db.session.commit()
     ids = [q.id for q in question_set.questions]
@@ -115,8 +94,8 @@ def test_due_reviews_come_lowest_retrievability_first(student, make_set, clock):
     assert [c.question_id for c in queue.reviews] == [ids[1], ids[0]]
 
 
-def test_suspended_buried_retired_and_unenrolled_cards_never_appear(student, make_set, clock):
-    question_set = make_set(4)
+def test_suspended_buried_retired_and_unenrolled_cards_never_appear(student, published_set, clock):
+    question_set = published_set(4)
     enrollment.enroll(student, question_set, clock.now())
     db.session.commit()
     q = [x.id for x in question_set.questions]
@@ -133,8 +112,8 @@ def test_suspended_buried_retired_and_unenrolled_cards_never_appear(student, mak
     assert study.queue_for(student, clock.now()).remaining == 0
 
 
-def test_an_answer_writes_one_review_and_the_card_state(student, make_set, clock):
-    enrollment.enroll(student, make_set(1), clock.now())
+def test_an_answer_writes_one_review_and_the_card_state(student, published_set, clock):
+    enrollment.enroll(student, published_set(1), clock.now())
     db.session.commit()
     qid = next_question(student, clock.now())
     log = answer(student, qid, clock.now(), chosen=("A",))
@@ -144,8 +123,8 @@ def test_an_answer_writes_one_review_and_the_card_state(student, make_set, clock
     assert log.state_after["due"] == state.due.isoformat()
 
 
-def test_the_same_token_records_once_and_an_old_token_is_refused(student, make_set, clock):
-    enrollment.enroll(student, make_set(1), clock.now())
+def test_the_same_token_records_once_and_an_old_token_is_refused(student, published_set, clock):
+    enrollment.enroll(student, published_set(1), clock.now())
     db.session.commit()
     qid = next_question(student, clock.now())
     token = study.card_view(student, qid, clock.now(), SECRET).token
@@ -162,8 +141,8 @@ def test_the_same_token_records_once_and_an_old_token_is_refused(student, make_s
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 1
 
 
-def test_undo_restores_the_card_and_keeps_the_log(student, make_set, clock):
-    enrollment.enroll(student, make_set(1), clock.now())
+def test_undo_restores_the_card_and_keeps_the_log(student, published_set, clock):
+    enrollment.enroll(student, published_set(1), clock.now())
     db.session.commit()
     qid = next_question(student, clock.now())
     first = answer(student, qid, clock.now())
@@ -181,11 +160,13 @@ def test_undo_restores_the_card_and_keeps_the_log(student, make_set, clock):
     assert study.today_for(student, clock.now()).done == 2  # the undone answer does not count
 
 
-def test_an_undo_planned_before_the_lock_gives_what_a_full_replay_gives(student, make_set, clock):
+def test_an_undo_planned_before_the_lock_gives_what_a_full_replay_gives(
+    student, published_set, clock
+):
     from qbank.services.gamification import rebuild_user
     from tests.projection_helpers import snapshot
 
-    enrollment.enroll(student, make_set(4), clock.now())
+    enrollment.enroll(student, published_set(4), clock.now())
     db.session.commit()
     for _ in range(6):
         answer(student, next_question(student, clock.now()), clock.now())
@@ -205,8 +186,8 @@ def test_an_undo_planned_before_the_lock_gives_what_a_full_replay_gives(student,
     assert stale.log_id != latest.id
 
 
-def test_undoing_a_first_answer_makes_the_card_new_again(student, make_set, clock):
-    enrollment.enroll(student, make_set(1), clock.now())
+def test_undoing_a_first_answer_makes_the_card_new_again(student, published_set, clock):
+    enrollment.enroll(student, published_set(1), clock.now())
     db.session.commit()
     qid = next_question(student, clock.now())
     answer(student, qid, clock.now())
@@ -216,10 +197,12 @@ def test_undoing_a_first_answer_makes_the_card_new_again(student, make_set, cloc
     assert study.queue_for(student, clock.now()).new == [qid]
 
 
-def test_flashcards_take_the_students_rating(student, make_set, clock):
+def test_flashcards_take_the_students_rating(student, published_set, clock):
     from qbank.models import QuestionKind
 
-    enrollment.enroll(student, make_set(1, kind=QuestionKind.FLASHCARD, options=[]), clock.now())
+    enrollment.enroll(
+        student, published_set(1, kind=QuestionKind.FLASHCARD, options=[]), clock.now()
+    )
     db.session.commit()
     qid = next_question(student, clock.now())
     with pytest.raises(study.StudyError, match="Again, Hard, Good or Easy"):
@@ -229,9 +212,9 @@ def test_flashcards_take_the_students_rating(student, make_set, clock):
     assert (log.rating, log.correct) == (4, True)
 
 
-def test_confirmed_ratings_apply_only_to_right_answers(student, make_set, clock):
+def test_confirmed_ratings_apply_only_to_right_answers(student, published_set, clock):
     student.confirm_rating = True
-    enrollment.enroll(student, make_set(2), clock.now())
+    enrollment.enroll(student, published_set(2), clock.now())
     db.session.commit()
     right = answer(student, next_question(student, clock.now()), clock.now(), rating=2)
     wrong = answer(
@@ -240,8 +223,8 @@ def test_confirmed_ratings_apply_only_to_right_answers(student, make_set, clock)
     assert (right.rating, wrong.rating) == (2, 1)
 
 
-def test_reports_reach_the_set(student, make_set, clock):
-    question_set = make_set(1)
+def test_reports_reach_the_set(student, published_set, clock):
+    question_set = published_set(1)
     enrollment.enroll(student, question_set, clock.now())
     db.session.commit()
     qid = question_set.questions[0].id
@@ -251,12 +234,12 @@ def test_reports_reach_the_set(student, make_set, clock):
     assert report.question_version_id == bank.current_version(question_set.questions[0]).id
 
 
-def test_cohort_members_receive_assigned_sets(student, create_user, make_set, clock):
+def test_cohort_members_receive_assigned_sets(student, create_user, published_set, clock):
     from qbank.services.cohorts import add_faculty, add_member, create_cohort
 
     cohort = create_cohort("Year 1", create_user(), "UTC", clock.now())
     add_member(cohort, student, clock.now())
-    question_set = make_set(2, title="Assigned")
+    question_set = published_set(2, title="Assigned")
     add_faculty(cohort, question_set.owner, student, clock.now())
     bank.update_set(
         question_set,
@@ -275,8 +258,8 @@ def test_cohort_members_receive_assigned_sets(student, create_user, make_set, cl
     assert len(study.queue_for(student, clock.now()).new) == 2
 
 
-def test_two_tabs_answering_at_once_record_one_review(app, student, make_set, clock):
-    enrollment.enroll(student, make_set(1), clock.now())
+def test_two_tabs_answering_at_once_record_one_review(app, student, published_set, clock):
+    enrollment.enroll(student, published_set(1), clock.now())
     db.session.commit()
     qid = next_question(student, clock.now())
     token = study.card_view(student, qid, clock.now(), SECRET).token
@@ -309,7 +292,7 @@ def test_two_tabs_answering_at_once_record_one_review(app, student, make_set, cl
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReviewLog)) == 1
 
 
-def test_the_counted_queue_matches_the_listed_one(student, make_set, clock):
+def test_the_counted_queue_matches_the_listed_one(student, published_set, clock):
     """queue_size counts in SQL what queue_for lists: through new, learning, review,
     the daily caps, suspension, burying and leaving a set."""
 
@@ -319,7 +302,7 @@ def test_the_counted_queue_matches_the_listed_one(student, make_set, clock):
         assert counted == listed
         return counted
 
-    first, second = make_set(8, title="First"), make_set(4, title="Second")
+    first, second = published_set(8, title="First"), published_set(4, title="Second")
     student.new_cards_per_day, student.max_reviews_per_day = 6, 3
     enrollment.enroll(student, first, clock.now())
     enrollment.enroll(student, second, clock.now())
@@ -356,13 +339,13 @@ def test_the_counted_queue_matches_the_listed_one(student, make_set, clock):
 
 
 def test_an_answer_in_a_mode_no_projection_counts_is_logged_and_changes_nothing_else(
-    student, make_set, clock, monkeypatch
+    student, published_set, clock, monkeypatch
 ):
     from qbank.domain import modes
     from qbank.models import UserStats
     from qbank.services import stats
 
-    question_set = make_set(2)
+    question_set = published_set(2)
     enrollment.enroll(student, question_set, clock.now())
     db.session.commit()
     now = clock.now()

@@ -3,7 +3,7 @@
 import pytest
 
 from qbank.models import Role
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 
 PUBLIC = {
     ("GET", "/"),

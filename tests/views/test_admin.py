@@ -2,7 +2,7 @@ import re
 
 from qbank.extensions import db
 from qbank.models import PasswordResetLink, Role
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 
 
 def test_admin_finds_a_user_and_grants_faculty(client, auth, create_user):

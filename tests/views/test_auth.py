@@ -3,7 +3,7 @@ from datetime import timedelta
 from qbank.extensions import db
 from qbank.models import User
 from qbank.services import accounts
-from tests.conftest import PASSWORD, csrf_token
+from tests.support import PASSWORD, csrf_token
 
 
 def register(client, **overrides):

@@ -9,7 +9,7 @@ from qbank.extensions import db
 from qbank.models import MediaFile, Question, QuestionSet, Role
 from qbank.services import question_bank as bank
 from tests.bank_helpers import json_question, qbank_json_file, sba, tiny_png
-from tests.conftest import csrf_token
+from tests.support import csrf_token
 
 
 @pytest.fixture

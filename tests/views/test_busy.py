@@ -51,9 +51,9 @@ def resend_form(page: str) -> dict[str, list[str]]:
 
 
 def test_an_answer_sent_while_the_database_is_locked_can_be_sent_again(
-    client, auth, student, open_set
+    client, auth, student, published_set
 ):
-    enroll(auth, open_set(2))
+    enroll(auth, published_set(2))
     form = {**card_form(client.get("/study/").get_data(as_text=True)), "chosen": "A"}
 
     with locked_by_another_worker(student):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from qbank.extensions import db
 from qbank.models import Cohort, DailyActivity, Membership, User, UserStats
-from tests.conftest import PASSWORD, csrf_token
+from tests.support import PASSWORD, csrf_token
 
 
 def activity(user, day, xp, correct=0, reviews=0, at=None):

@@ -11,7 +11,7 @@ import pytest
 from qbank import create_app
 from qbank.extensions import db
 from qbank.models import User
-from tests.conftest import CSRF_RE, PASSWORD, _test_config, csrf_token
+from tests.support import CSRF_RE, PASSWORD, app_settings, csrf_token
 
 OWNER = "ana@example.edu"
 CAMPUS = "10.20.0.1"
@@ -52,7 +52,7 @@ def owner(create_user):
 def second_worker(_schema, clock, tmp_path: Path):
     """Another app on the same database, as another gunicorn worker or host would be."""
     other = create_app(
-        _test_config(_schema, QBANK_CLOCK=clock, QBANK_MEDIA_DIR=str(tmp_path / "media2")),
+        app_settings(_schema, QBANK_CLOCK=clock, QBANK_MEDIA_DIR=str(tmp_path / "media2")),
         environ={},
     )
     yield other.test_client()

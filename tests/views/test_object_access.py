@@ -29,7 +29,7 @@ from qbank.models import (
 )
 from qbank.services import access
 from tests.access_world import RELATIONS, World, build_world
-from tests.conftest import _empty_tables, csrf_token
+from tests.support import csrf_token, empty_tables
 
 # Every table of the model, by the object kind routes reach it as, or why none does.
 OBJECT_KINDS = {
@@ -550,6 +550,6 @@ def test_each_relation_writes_what_it_should(app, client, auth, create_user, clo
         if case.effect(world, world.users[relation]):
             # A write that took effect changes the world: the next relation gets a new one.
             db.session.remove()
-            _empty_tables()
+            empty_tables()
             world = build_world(create_user, clock, store)
     assert problems == []

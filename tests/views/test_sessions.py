@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from qbank.extensions import db
 from qbank.models import UserSession, hash_token
 from qbank.services import accounts
-from tests.conftest import PASSWORD, csrf_token
+from tests.support import PASSWORD, csrf_token
 
 DOMAIN = "qbank.test"
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -205,20 +205,11 @@ def test_a_remembered_session_is_refused_after_the_remember_days(app, client, us
     assert not signed_in(client)
 
 
-def test_a_signed_in_page_view_writes_nothing(client, user):
+def test_a_signed_in_page_view_writes_nothing(client, user, count_queries):
     log_in(client, user.email)
-    writes = []
-
-    def count(conn, cursor, statement, *args):
-        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
-            writes.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with count_queries() as statements:
         assert signed_in(client)
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    assert writes == []
+    assert statements.writes == []
 
 
 def test_the_data_download_lists_the_signed_in_devices(client, user, clock):

@@ -22,14 +22,14 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_library_enroll_then_study_a_multiple_choice_card(client, auth, student, open_set):
-    question_set = open_set()
+def test_library_enroll_then_study_a_multiple_choice_card(client, auth, student, published_set):
+    question_set = published_set()
     assert "Study this set" in client.get("/library/").get_data(as_text=True)
     assert "Its cards join today" in client.get(
         enroll(auth, question_set).headers["Location"]
     ).get_data(as_text=True)
     page = client.get("/study/").get_data(as_text=True)
-    assert "1 of 3" in page and "Cardio stem" in page
+    assert "1 of 3" in page and "Cardio question" in page
     form = card_form(page)
     response = client.post("/study/answer", data={**form, "chosen": "A"})
     result = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -39,8 +39,8 @@ def test_library_enroll_then_study_a_multiple_choice_card(client, auth, student,
     assert "2 of 3" in client.get("/study/").get_data(as_text=True)
 
 
-def test_a_wrong_answer_is_again_and_shows_the_right_one(client, auth, student, open_set):
-    enroll(auth, open_set(1))
+def test_a_wrong_answer_is_again_and_shows_the_right_one(client, auth, student, published_set):
+    enroll(auth, published_set(1))
     form = card_form(client.get("/study/").get_data(as_text=True))
     response = client.post("/study/answer", data={**form, "chosen": "B"})
     result = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -50,8 +50,8 @@ def test_a_wrong_answer_is_again_and_shows_the_right_one(client, auth, student, 
     assert db.session.scalar(sa.select(ReviewLog.rating)) == 1
 
 
-def test_a_double_submit_records_one_review(client, auth, student, open_set):
-    enroll(auth, open_set(2))
+def test_a_double_submit_records_one_review(client, auth, student, published_set):
+    enroll(auth, published_set(2))
     form = {**card_form(client.get("/study/").get_data(as_text=True)), "chosen": "A"}
     first = client.post("/study/answer", data=form)
     second = client.post("/study/answer", data=form)
@@ -59,8 +59,8 @@ def test_a_double_submit_records_one_review(client, auth, student, open_set):
     assert count(ReviewLog) == 1
 
 
-def test_choosing_nothing_asks_for_an_answer(client, auth, student, open_set):
-    enroll(auth, open_set(1))
+def test_choosing_nothing_asks_for_an_answer(client, auth, student, published_set):
+    enroll(auth, published_set(1))
     form = card_form(client.get("/study/").get_data(as_text=True))
     response = client.post("/study/answer", data=form)
     assert response.status_code == 422
@@ -68,19 +68,19 @@ def test_choosing_nothing_asks_for_an_answer(client, auth, student, open_set):
     assert count(ReviewLog) == 0
 
 
-def test_undo_brings_the_card_back(client, auth, student, open_set):
-    enroll(auth, open_set(1))
+def test_undo_brings_the_card_back(client, auth, student, published_set):
+    enroll(auth, published_set(1))
     form = card_form(client.get("/study/").get_data(as_text=True))
     client.post("/study/answer", data={**form, "chosen": "A"})
     response = auth.post("/study/undo", {}, form_page="/study/")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Answer undone" in page and "Cardio stem 0" in page
+    assert "Answer undone" in page and "Cardio question 0" in page
     assert db.session.scalar(sa.select(ReviewLog.undone_at)) is not None
     assert count(CardState) == 0
 
 
-def test_flashcards_reveal_then_rate(client, auth, student, open_set):
-    enroll(auth, open_set(1, title="Cards", kind=QuestionKind.FLASHCARD, options=[]))
+def test_flashcards_reveal_then_rate(client, auth, student, published_set):
+    enroll(auth, published_set(1, title="Cards", kind=QuestionKind.FLASHCARD, options=[]))
     front = client.get("/study/").get_data(as_text=True)
     assert "Show answer" in front and "Aortic stenosis gives" not in front
     link = re.search(r'href="(/study/cards/\d+\?reveal=1)"', front).group(1)
@@ -92,8 +92,10 @@ def test_flashcards_reveal_then_rate(client, auth, student, open_set):
     assert "Good: next in 10 min." in client.get("/study/").get_data(as_text=True)
 
 
-def test_the_end_of_the_day_says_when_the_next_review_is(client, auth, student, open_set, clock):
-    enroll(auth, open_set(1))
+def test_the_end_of_the_day_says_when_the_next_review_is(
+    client, auth, student, published_set, clock
+):
+    enroll(auth, published_set(1))
     form = card_form(client.get("/study/").get_data(as_text=True))
     client.post("/study/answer", data={**form, "chosen": "A"})
     page = client.get("/study/").get_data(as_text=True)
@@ -101,11 +103,11 @@ def test_the_end_of_the_day_says_when_the_next_review_is(client, auth, student, 
 
 
 def test_the_dashboard_gives_the_next_review_on_the_students_clock(
-    client, auth, student, open_set, clock
+    client, auth, student, published_set, clock
 ):
     student.timezone = "Asia/Kolkata"  # UTC+5:30
     db.session.commit()
-    enroll(auth, open_set(1))
+    enroll(auth, published_set(1))
     form = card_form(client.get("/study/").get_data(as_text=True))
     client.post("/study/answer", data={**form, "chosen": "A"})
     page = client.get("/dashboard").get_data(as_text=True)
@@ -125,10 +127,10 @@ def test_nothing_to_study_points_to_the_library(client, student):
     assert "Nothing to study right now" in page and "Find sets" in page
 
 
-def test_confirm_rating_lets_a_right_answer_be_easy(client, auth, student, open_set):
+def test_confirm_rating_lets_a_right_answer_be_easy(client, auth, student, published_set):
     student.confirm_rating = True
     db.session.commit()
-    enroll(auth, open_set(1))
+    enroll(auth, published_set(1))
     form = card_form(client.get("/study/").get_data(as_text=True))
     check = client.post("/study/answer", data={**form, "chosen": "A"}).get_data(as_text=True)
     assert "How hard was it?" in check and count(ReviewLog) == 0
@@ -137,14 +139,14 @@ def test_confirm_rating_lets_a_right_answer_be_easy(client, auth, student, open_
     assert db.session.scalar(sa.select(ReviewLog.rating)) == 4
 
 
-def test_card_actions_and_reports(client, auth, student, open_set):
-    question_set = open_set(2)
+def test_card_actions_and_reports(client, auth, student, published_set):
+    question_set = published_set(2)
     enroll(auth, question_set)
     first = question_set.questions[0].id
     page = client.get(
         auth.post(f"/study/cards/{first}/suspend", {}, form_page="/study/").headers["Location"]
     ).get_data(as_text=True)
-    assert "Card suspended" in page and "Cardio stem 0" not in page
+    assert "Card suspended" in page and "Cardio question 0" not in page
     report = auth.post(
         f"/study/cards/{question_set.questions[1].id}/report",
         {"reason": "ambiguous", "comment": "C also fits"},
@@ -242,8 +244,8 @@ def test_a_student_chooses_a_daily_goal(client, auth, student):
     assert "answered today · goal 30" in dashboard  # today still judged by 30 answers
 
 
-def test_the_set_owner_sees_a_report_and_resolves_it(client, auth, student, open_set):
-    question_set = open_set(1)
+def test_the_set_owner_sees_a_report_and_resolves_it(client, auth, student, published_set):
+    question_set = published_set(1)
     enroll(auth, question_set)
     qid = question_set.questions[0].id
     auth.post(f"/study/cards/{qid}/report", {"reason": "wrong_key", "comment": "Key is B"})
@@ -270,17 +272,17 @@ def test_optimizing_needs_enough_reviews(client, auth, student):
     assert "You need at least 400 reviews" in text
 
 
-def test_help_me_decide_shows_workload_for_each_retention(client, auth, student, open_set):
-    enroll(auth, open_set(5))
+def test_help_me_decide_shows_workload_for_each_retention(client, auth, student, published_set):
+    enroll(auth, published_set(5))
     page = client.get("/settings/workload").get_data(as_text=True)
     assert "<svg" in page and "0.80" in page and "0.95" in page
     assert "0.90 (yours)" in page
 
 
 def test_points_streak_and_the_first_badge_show_as_you_study(
-    client, auth, student, open_set, clock
+    client, auth, student, published_set, clock
 ):
-    enroll(auth, open_set(2))
+    enroll(auth, published_set(2))
     form = card_form(client.get("/study/").get_data(as_text=True))
     clock.advance(seconds=8)
     response = client.post("/study/answer", data={**form, "chosen": "A"})
@@ -293,8 +295,8 @@ def test_points_streak_and_the_first_badge_show_as_you_study(
     assert "How points work" in client.get("/points").get_data(as_text=True)
 
 
-def test_answers_faster_than_two_seconds_earn_nothing(client, auth, student, open_set):
-    enroll(auth, open_set(1))
+def test_answers_faster_than_two_seconds_earn_nothing(client, auth, student, published_set):
+    enroll(auth, published_set(1))
     form = card_form(client.get("/study/").get_data(as_text=True))
     client.post("/study/answer", data={**form, "chosen": "A"})  # no time passed
     assert "+0 today" in client.get("/dashboard").get_data(as_text=True)
