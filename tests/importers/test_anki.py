@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import itertools
@@ -676,6 +677,33 @@ def test_note_whose_note_type_is_missing_is_an_error(make_apkg, tmp_path):
     error = only_error(anki.parse(zip_of(members)))
     assert error.location == 'note 1 ("Q")'
     assert "note type is missing" in error.message
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda model: model["flds"][1].update(name=7),
+        lambda model: model["tmpls"][0].pop("qfmt"),
+        lambda model: model["tmpls"][0].update(afmt=None),
+        lambda model: model.update(tmpls=[]),
+    ],
+    ids=["field name not text", "no front template", "back template not text", "no card types"],
+)
+def test_note_type_not_in_the_shape_anki_writes_is_an_error(make_apkg, damage):
+    damaged = copy.deepcopy(BASIC)
+    damage(damaged)
+    error = only_error(anki.parse(make_apkg(Deck([Note(damaged, ["Q", "A"])]))))
+    assert error.location == 'note 1 ("Q")'
+    assert "note type is missing" in error.message
+
+
+def test_fields_and_card_types_are_taken_in_anki_order_not_list_order(make_apkg):
+    shuffled = copy.deepcopy(REVERSED)
+    shuffled["flds"].reverse()
+    shuffled["tmpls"].reverse()
+    result = anki.parse(make_apkg(Deck([Note(shuffled, ["Digoxin", "Na/K ATPase"])])))
+    assert one_card(result) == ("<div>Digoxin</div>", "<div>Na/K ATPase</div>")
+    assert [s.name for s in result.skipped] == ["Card 2"]
 
 
 def test_zip_bomb_is_refused_before_anything_is_unpacked(make_apkg):

@@ -158,27 +158,33 @@ def _note_type(model: object) -> NoteType | None:
         return None
     fields = _by_order(model.get("flds"))
     templates = _by_order(model.get("tmpls"))
-    names = [f.get("name") for f in fields]
-    if not templates or not all(isinstance(n, str) for n in names):
+    names = [name for f in fields if isinstance(name := f.get("name"), str)]
+    if not templates or len(names) != len(fields):
         return None
     first = templates[0]
-    if not isinstance(first.get("qfmt"), str) or not isinstance(first.get("afmt"), str):
+    front, back = first.get("qfmt"), first.get("afmt")
+    if not isinstance(front, str) or not isinstance(back, str):
         return None
     problems: set[str] = set()
     return NoteType(
         name=_text(model.get("name")) or "unnamed",
         fields=names,
         card=_text(first.get("name")),
-        front=parse_template(first["qfmt"], problems),
-        back=parse_template(first["afmt"], problems),
+        front=parse_template(front, problems),
+        back=parse_template(back, problems),
         cloze=model.get("type") == 1,
         other_cards=[_text(t.get("name")) for t in templates[1:]],
         problems=problems,
     )
 
 
-def _by_order(items: object) -> list[dict]:
+def _by_order(items: object) -> list[dict[str, object]]:
     if not isinstance(items, list):
         return []
     found = [item for item in items if isinstance(item, dict)]
-    return sorted(found, key=lambda item: item["ord"] if isinstance(item.get("ord"), int) else 0)
+    return sorted(found, key=_order)
+
+
+def _order(item: dict[str, object]) -> int:
+    order = item.get("ord")
+    return order if isinstance(order, int) else 0

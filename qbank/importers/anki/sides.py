@@ -26,7 +26,8 @@ def has_content(side: str) -> bool:
 
 def trim(side: str) -> str:
     """Strip the spaces and line breaks Anki's templates leave at either end."""
-    start = _LEADING_SPACE.match(side).end()  # it matches, if only the empty string
+    leading = _LEADING_SPACE.match(side)  # it matches, if only the empty string
+    start = leading.end() if leading else 0
     end = len(side)
     while True:
         while end > start and side[end - 1].isspace():
