@@ -679,6 +679,24 @@ def test_note_whose_note_type_is_missing_is_an_error(make_apkg, tmp_path):
     assert "note type is missing" in error.message
 
 
+@pytest.mark.parametrize("deck_id", ["\u00b2", "1" * 5000], ids=["superscript two", "5000 digits"])
+def test_deck_whose_id_is_not_a_plain_number_is_ignored_and_the_card_still_imports(
+    make_apkg, tmp_path, deck_id
+):
+    packaged = make_apkg(Deck([Note(BASIC, ["Q", "A"])], decks={1: "Cardiology"}))
+    with zipfile.ZipFile(io.BytesIO(packaged)) as package:
+        members = {n: package.read(n) for n in package.namelist()}
+    path = tmp_path / "edited.anki2"
+    path.write_bytes(members["collection.anki2"])
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("UPDATE col SET decks = ?", (json.dumps({deck_id: {"name": "Cardiology"}}),))
+        db.commit()
+    members["collection.anki2"] = path.read_bytes()
+    result = anki.parse(zip_of(members))
+    assert one_card(result) == ("<div>Q</div>", "<div>A</div>")
+    assert result.title == ""
+
+
 @pytest.mark.parametrize(
     "damage",
     [

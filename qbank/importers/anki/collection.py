@@ -147,9 +147,15 @@ def _decks(decks: object) -> dict[int, Deck]:
         return {}
     found = {}
     for key, deck in decks.items():
-        if isinstance(deck, dict) and isinstance(deck.get("name"), str) and key.isdigit():
+        if isinstance(deck, dict) and isinstance(deck.get("name"), str) and _is_deck_id(key):
             found[int(key)] = Deck(deck["name"], _text(deck.get("desc")))
     return found
+
+
+def _is_deck_id(key: str) -> bool:
+    # Anki's ids are 64-bit, so at most 19 ASCII digits. int() refuses "²", which isdigit
+    # passes, and numbers of more than 4,300 digits.
+    return key.isascii() and key.isdigit() and len(key) <= 19
 
 
 def _note_type(model: object) -> NoteType | None:
