@@ -210,6 +210,24 @@ def test_cloze_back_adds_the_extra_field(make_apkg):
     assert back == "<div><b>Furosemide</b> acts on the loop<br>\nOtotoxic in high doses</div>"
 
 
+def test_cloze_number_too_long_to_read_is_shown_filled_in_and_makes_no_card(make_apkg):
+    huge = "9" * 5000  # more digits than int() reads
+    notes = [
+        Note(CLOZE, [f"The {{{{c{huge}::aorta}}}} and its {{{{c1::valve}}}}", ""]),
+        Note(CLOZE, [f"{{{{c{huge}::Only}}}} this", ""]),
+        Note(BASIC, [f"{{{{c{huge}::Which}}}} valve?", "Mitral"]),
+    ]
+    result = anki.parse(make_apkg(Deck(notes)))
+    assert result.ok, result.errors
+    assert [d.stem for d in result.drafts] == [
+        "<div>The aorta and its <b>[...]</b></div>",
+        f"<div>{{{{c{huge}::Which}}}} valve?</div>",
+    ]
+    [skipped] = result.skipped
+    assert (skipped.location, skipped.name) == ('note 2 ("Only this")', "Only this")
+    assert "no cloze" in skipped.reason
+
+
 def test_cloze_notes_with_several_clozes_are_listed_once_as_partly_imported(make_apkg):
     notes = [Note(CLOZE, ["{{c1::a}} {{c2::b}}", ""]), Note(CLOZE, ["{{c1::c}} {{c2::d}}", ""])]
     result = anki.parse(make_apkg(Deck(notes)))

@@ -128,7 +128,7 @@ def parse_clozes(text: str) -> list[str | _Cloze]:
         current.append(text[position : match.start()])
         position = match.end()
         if match.group(1) is not None and len(open_clozes) < MAX_TEMPLATE_NESTING:
-            open_clozes.append(_Cloze(int(match.group(1)), []))
+            open_clozes.append(_Cloze(_cloze_number(match.group(1)), []))
         elif match.group(1) is None and open_clozes:
             cloze = open_clozes.pop()
             last = cloze.children[-1] if cloze.children else ""
@@ -143,6 +143,14 @@ def parse_clozes(text: str) -> list[str | _Cloze]:
         parent = open_clozes[-1].children if open_clozes else root
         parent += [f"{{{{c{cloze.number}::", *cloze.children]
     return root
+
+
+def _cloze_number(digits: str) -> int:
+    """Read a cloze's number; one too long to read counts as 0, which makes no card, as in Anki."""
+    try:
+        return int(digits)
+    except ValueError:  # more than the 4,300 digits int() reads
+        return 0
 
 
 def render_clozes(nodes: list[str | _Cloze], active: int | None, answer: bool) -> str:
