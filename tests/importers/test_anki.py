@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import itertools
@@ -207,6 +208,24 @@ def test_cloze_back_adds_the_extra_field(make_apkg):
     note = Note(CLOZE, ["{{c1::Furosemide}} acts on the loop", "Ototoxic in high doses"])
     _, back = one_card(anki.parse(make_apkg(Deck([note]))))
     assert back == "<div><b>Furosemide</b> acts on the loop<br>\nOtotoxic in high doses</div>"
+
+
+def test_cloze_number_too_long_to_read_is_shown_filled_in_and_makes_no_card(make_apkg):
+    huge = "9" * 5000  # more digits than int() reads
+    notes = [
+        Note(CLOZE, [f"The {{{{c{huge}::aorta}}}} and its {{{{c1::valve}}}}", ""]),
+        Note(CLOZE, [f"{{{{c{huge}::Only}}}} this", ""]),
+        Note(BASIC, [f"{{{{c{huge}::Which}}}} valve?", "Mitral"]),
+    ]
+    result = anki.parse(make_apkg(Deck(notes)))
+    assert result.ok, result.errors
+    assert [d.stem for d in result.drafts] == [
+        "<div>The aorta and its <b>[...]</b></div>",
+        f"<div>{{{{c{huge}::Which}}}} valve?</div>",
+    ]
+    [skipped] = result.skipped
+    assert (skipped.location, skipped.name) == ('note 2 ("Only this")', "Only this")
+    assert "no cloze" in skipped.reason
 
 
 def test_cloze_notes_with_several_clozes_are_listed_once_as_partly_imported(make_apkg):
@@ -676,6 +695,51 @@ def test_note_whose_note_type_is_missing_is_an_error(make_apkg, tmp_path):
     error = only_error(anki.parse(zip_of(members)))
     assert error.location == 'note 1 ("Q")'
     assert "note type is missing" in error.message
+
+
+@pytest.mark.parametrize("deck_id", ["\u00b2", "1" * 5000], ids=["superscript two", "5000 digits"])
+def test_deck_whose_id_is_not_a_plain_number_is_ignored_and_the_card_still_imports(
+    make_apkg, tmp_path, deck_id
+):
+    packaged = make_apkg(Deck([Note(BASIC, ["Q", "A"])], decks={1: "Cardiology"}))
+    with zipfile.ZipFile(io.BytesIO(packaged)) as package:
+        members = {n: package.read(n) for n in package.namelist()}
+    path = tmp_path / "edited.anki2"
+    path.write_bytes(members["collection.anki2"])
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("UPDATE col SET decks = ?", (json.dumps({deck_id: {"name": "Cardiology"}}),))
+        db.commit()
+    members["collection.anki2"] = path.read_bytes()
+    result = anki.parse(zip_of(members))
+    assert one_card(result) == ("<div>Q</div>", "<div>A</div>")
+    assert result.title == ""
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda model: model["flds"][1].update(name=7),
+        lambda model: model["tmpls"][0].pop("qfmt"),
+        lambda model: model["tmpls"][0].update(afmt=None),
+        lambda model: model.update(tmpls=[]),
+    ],
+    ids=["field name not text", "no front template", "back template not text", "no card types"],
+)
+def test_note_type_not_in_the_shape_anki_writes_is_an_error(make_apkg, damage):
+    damaged = copy.deepcopy(BASIC)
+    damage(damaged)
+    error = only_error(anki.parse(make_apkg(Deck([Note(damaged, ["Q", "A"])]))))
+    assert error.location == 'note 1 ("Q")'
+    assert "note type is missing" in error.message
+
+
+def test_fields_and_card_types_are_taken_in_anki_order_not_list_order(make_apkg):
+    shuffled = copy.deepcopy(REVERSED)
+    shuffled["flds"].reverse()
+    shuffled["tmpls"].reverse()
+    result = anki.parse(make_apkg(Deck([Note(shuffled, ["Digoxin", "Na/K ATPase"])])))
+    assert one_card(result) == ("<div>Digoxin</div>", "<div>Na/K ATPase</div>")
+    assert [s.name for s in result.skipped] == ["Card 2"]
 
 
 def test_zip_bomb_is_refused_before_anything_is_unpacked(make_apkg):
