@@ -78,6 +78,16 @@ def is_rep(user: User, cohort: Cohort) -> bool:
     return membership is not None and membership.is_rep
 
 
+def cohorts_to_grant(user: User) -> list[Cohort]:
+    """The cohorts an admin may still let this faculty member follow, by name."""
+    invited = access.invited_cohorts(user).with_only_columns(Cohort.id).order_by(None)
+    return list(
+        db.session.scalars(
+            sa.select(Cohort).where(Cohort.id.not_in(invited)).order_by(Cohort.name, Cohort.id)
+        )
+    )
+
+
 def members(cohort: Cohort) -> list[tuple[User, Membership]]:
     """The cohort's members with their memberships, by name."""
     return [

@@ -46,6 +46,10 @@ class MediaStore:
         return sha256
 
 
+def find_media(sha256: str) -> MediaFile | None:
+    return db.session.scalar(sa.select(MediaFile).where(MediaFile.sha256 == sha256))
+
+
 def store_media(store: MediaStore, data: bytes, uploader: User | None, now: datetime) -> MediaFile:
     """Keep an image once, whatever name it came under; refuse anything that is not one."""
     content_type = sniff_image(data)

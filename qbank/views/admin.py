@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -38,12 +37,7 @@ class CohortGrantForm(FlaskForm):
 
 def _grant_form(target: User) -> CohortGrantForm:
     form = CohortGrantForm()
-    taken = {c.id for c in db.session.scalars(access.invited_cohorts(target)).all()}
-    form.cohort.choices = [
-        SelectChoice(c.id, c.name)
-        for c in db.session.scalars(sa.select(Cohort).order_by(Cohort.name, Cohort.id))
-        if c.id not in taken
-    ]
+    form.cohort.choices = [SelectChoice(c.id, c.name) for c in cohorts.cohorts_to_grant(target)]
     return form
 
 

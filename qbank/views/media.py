@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, send_file
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from qbank.extensions import db
-from qbank.models import MediaFile
 from qbank.services.access import can_view_media
+from qbank.services.media import find_media
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -18,7 +16,7 @@ bp = Blueprint("media", __name__, url_prefix="/media")
 @login_required
 def show(sha256: str) -> ResponseReturnValue:
     """Send an image if the signed-in user may see a question that uses it."""
-    media = db.session.scalar(sa.select(MediaFile).where(MediaFile.sha256 == sha256))
+    media = find_media(sha256)
     if media is None or not can_view_media(current_user, media):
         abort(404)
     response = send_file(
