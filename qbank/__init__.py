@@ -125,18 +125,10 @@ def _register_blueprints(app: Flask) -> None:
         unstorable,
     )
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(main.bp)
-    app.register_blueprint(study.bp)
-    app.register_blueprint(library.bp)
-    app.register_blueprint(settings.bp)
-    app.register_blueprint(stats.bp)
-    app.register_blueprint(cohorts.bp)
-    app.register_blueprint(bank.bp)
-    app.register_blueprint(imports.bp)
-    app.register_blueprint(cohort_progress.bp)
-    app.register_blueprint(media.bp)
-    app.register_blueprint(admin.bp)
+    students = (auth, main, study, library, settings, stats, cohorts, media)
+    faculty = (bank, imports, cohort_progress, admin)
+    for view in students + faculty:
+        app.register_blueprint(view.bp)
     errors.register(app)
     unstorable.register(app)
     templating.register(app)

@@ -28,6 +28,13 @@ class Tally:
     last_at: datetime
 
 
+def _one_more(tally: Tally | None, now: datetime) -> Tally:
+    """The tally with one more hit at ``now`` (None: the first of a new count)."""
+    if tally is None:
+        return Tally(1, now, now)
+    return Tally(tally.hits + 1, tally.started_at, now)
+
+
 @dataclass(frozen=True)
 class Backoff:
     """A few free failures, then a wait that doubles with each failure, up to a cap."""
@@ -60,10 +67,7 @@ class Backoff:
 
     def hit(self, tally: Tally | None, now: datetime) -> Tally:
         """Count one more failure."""
-        tally = self.current(tally, now)
-        if tally is None:
-            return Tally(1, now, now)
-        return Tally(tally.hits + 1, tally.started_at, now)
+        return _one_more(self.current(tally, now), now)
 
     def give_back(self, tally: Tally | None, now: datetime) -> Tally | None:
         """Undo the count after a success: a success forgets every failure before it."""
@@ -96,10 +100,7 @@ class WindowLimit:
 
     def hit(self, tally: Tally | None, now: datetime) -> Tally:
         """Count one more hit in the current window."""
-        tally = self.current(tally, now)
-        if tally is None:
-            return Tally(1, now, now)
-        return Tally(tally.hits + 1, tally.started_at, now)
+        return _one_more(self.current(tally, now), now)
 
     def give_back(self, tally: Tally | None, now: datetime) -> Tally | None:
         """Take back one hit (a login that succeeded was no failure)."""

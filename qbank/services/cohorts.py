@@ -66,11 +66,7 @@ class CohortError(ValueError):
 
 
 def membership_of(user: User, cohort: Cohort) -> Membership | None:
-    return db.session.scalar(
-        sa.select(Membership).where(
-            Membership.cohort_id == cohort.id, Membership.user_id == user.id
-        )
-    )
+    return _membership(cohort, user.id)
 
 
 def is_rep(user: User, cohort: Cohort) -> bool:
@@ -135,12 +131,16 @@ def remove_member(cohort: Cohort, user_id: int, by: User, now: datetime) -> None
     )
 
 
-def _remove(cohort: Cohort, user_id: int) -> None:
-    membership = db.session.scalar(
+def _membership(cohort: Cohort, user_id: int) -> Membership | None:
+    return db.session.scalar(
         sa.select(Membership).where(
             Membership.cohort_id == cohort.id, Membership.user_id == user_id
         )
     )
+
+
+def _remove(cohort: Cohort, user_id: int) -> None:
+    membership = _membership(cohort, user_id)
     if membership is None:
         raise CohortError("That student is not in this cohort.")
     if membership.is_rep and _rep_count(cohort) <= 1:
@@ -150,11 +150,7 @@ def _remove(cohort: Cohort, user_id: int) -> None:
 
 
 def appoint_rep(cohort: Cohort, user_id: int) -> None:
-    membership = db.session.scalar(
-        sa.select(Membership).where(
-            Membership.cohort_id == cohort.id, Membership.user_id == user_id
-        )
-    )
+    membership = _membership(cohort, user_id)
     if membership is None:
         raise CohortError("Only a member can become a rep.")
     membership.role = MemberRole.REP.value

@@ -49,18 +49,25 @@ def load_user(token: str) -> User | None:
     return sessions.signed_in_user(token, clock.now())
 
 
+def _new_password(label: str, again: str) -> tuple[PasswordField, PasswordField]:
+    """A new password (checked for length, with the advice below it) and its repeat."""
+    return (
+        PasswordField(
+            label,
+            validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+            description=PASSWORD_HELP,
+        ),
+        PasswordField(
+            again,
+            validators=[DataRequired(), EqualTo("password", message="The passwords don't match.")],
+        ),
+    )
+
+
 class RegisterForm(FlaskForm):
     display_name = StringField("Name", validators=[DataRequired(), Length(max=80)])
     email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
-        description=PASSWORD_HELP,
-    )
-    confirm = PasswordField(
-        "Repeat password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords don't match.")],
-    )
+    password, confirm = _new_password("Password", "Repeat password")
     timezone = HiddenField()
 
 
@@ -73,27 +80,11 @@ class LoginForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired()])
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
-        description=PASSWORD_HELP,
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords don't match.")],
-    )
+    password, confirm = _new_password("New password", "Repeat new password")
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
-        description=PASSWORD_HELP,
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords don't match.")],
-    )
+    password, confirm = _new_password("New password", "Repeat new password")
 
 
 def show_error(form: FlaskForm, error: accounts.AccountError) -> None:

@@ -213,15 +213,7 @@ def new_question(set_id: int) -> ResponseReturnValue:
     question_set = get_set(set_id)
     form = QuestionForm()
     if form.validate_on_submit() and _attach_image(form) and _draft_is_valid(form):
-        draft = form.to_draft()
-        with write_transaction():
-            question, _ = bank.save_question(
-                question_set,
-                draft,
-                current_user,
-                clock.now(),
-                media=bank.media_used_by(draft, current_user),
-            )
+        question, _ = _save(form, question_set)
         flash("Question saved.", "success")
         return redirect(url_for("bank.show_question", set_id=set_id, question_id=question.id))
     return render_template(
@@ -239,16 +231,7 @@ def edit_question(set_id: int, question_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.fill_from(bank.draft_of(question, bank.current_version(question)))
     if form.validate_on_submit() and _attach_image(form) and _draft_is_valid(form):
-        draft = form.to_draft()
-        with write_transaction():
-            _, outcome = bank.save_question(
-                question_set,
-                draft,
-                current_user,
-                clock.now(),
-                question=question,
-                media=bank.media_used_by(draft, current_user),
-            )
+        _, outcome = _save(form, question_set, question)
         flash(
             {
                 "versioned": "Saved as a new version. Students' past answers keep the old one.",
@@ -261,6 +244,22 @@ def edit_question(set_id: int, question_id: int) -> ResponseReturnValue:
     return render_template(
         "bank/question_form.html", form=form, question_set=question_set, question=question
     )
+
+
+def _save(
+    form: QuestionForm, question_set: QuestionSet, question: Question | None = None
+) -> tuple[Question, str]:
+    """Save the form's question (new, or a change to ``question``) with the images it shows."""
+    draft = form.to_draft()
+    with write_transaction():
+        return bank.save_question(
+            question_set,
+            draft,
+            current_user,
+            clock.now(),
+            question=question,
+            media=bank.media_used_by(draft, current_user),
+        )
 
 
 def _attach_image(form: QuestionForm) -> bool:
