@@ -131,6 +131,8 @@ def grant_cohort(user_id: int) -> ResponseReturnValue:
     form = _grant_form(target)
     if form.validate_on_submit():
         cohort = db.session.get(Cohort, form.cohort.data)
+        if cohort is None:  # deleted since the form was shown
+            abort(404)
         try:
             with write_transaction():
                 cohorts.add_faculty(cohort, target, current_user, clock.now())

@@ -21,6 +21,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
@@ -131,7 +132,7 @@ def _sign_out() -> None:
 
 
 def _device_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="qbank-device-cookie")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="qbank-device-cookie")
 
 
 def _account_tag(email: str) -> str:
@@ -156,7 +157,7 @@ def _device_for(email: str) -> str | None:
     return next((nonce for entry_tag, nonce in _known_devices() if entry_tag == tag), None)
 
 
-def _remember_device(response: Response, email: str) -> None:
+def _remember_device(response: BaseResponse, email: str) -> None:
     """Give this browser a fresh device nonce for the account it just signed in to."""
     tag = _account_tag(email)
     others = [entry for entry in _known_devices() if entry[0] != tag]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import UTC, datetime, time
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -36,7 +38,10 @@ from qbank.views.forms import ActionForm
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 
 
-def _choices(labels: dict[str, str]) -> list[SelectChoice]:
+Choice = TypeVar("Choice", bound=str)
+
+
+def _choices(labels: Mapping[Choice, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
@@ -251,7 +256,7 @@ def command(cohort_id: int, command: str) -> ResponseReturnValue:
     cohort, _ = get_cohort(cohort_id, rep=True)
     if not ActionForm().validate_on_submit():
         abort(400)
-    target = request.form.get("target", type=int)
+    target = request.form.get("target", 0, type=int)  # ids start at 1
     email = request.form.get("email", "").strip()[:254]
     if (command == "invite" and not email) or (command not in ("rotate", "invite") and not target):
         abort(400)
@@ -273,6 +278,7 @@ def command(cohort_id: int, command: str) -> ResponseReturnValue:
                 cohorts.appoint_rep(cohort, target)
                 message = "New rep appointed."
             elif command == "assign":
+                assert question_set is not None  # loaded above
                 cohorts.assign_set(cohort, question_set, current_user, now)
                 message = "Set assigned: members now have it in their queue."
             elif command == "invite":

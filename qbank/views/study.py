@@ -257,6 +257,7 @@ def report(question_id: int) -> ResponseReturnValue:
             flash("Thank you: the set's author will see your report.", "success")
             return redirect(url_for("study.today"))
     question = db.session.get(Question, question_id)
+    assert question is not None  # can_study found it
     return render_template(
         "study/report.html", form=form, version=current_version(question), question_id=question_id
     )
