@@ -10,20 +10,40 @@ SECRET_FILE := $(INSTANCE)/secret-key
 
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-fast lint format bench install clean
+.PHONY: run test test-fast lint format bench install lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Stamps make a second `make` skip the install unless pyproject.toml changed.
-$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# The installs come from the hash-checked locks; the project itself goes in last, without
+# dependencies. Stamps make a second `make` skip the install unless a lock (or
+# pyproject.toml) changed.
+$(VENV)/.installed-app: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements-test.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed-app
+
+# Regenerate the locks from pyproject.toml with uv, which resolves against PyPI alone
+# (it reads no pip configuration) and records every wheel's hash. Existing pins are kept
+# unless asked: `make lock LOCK_FLAGS=--upgrade` (or --upgrade-package NAME).
+# The test lock is constrained by the app lock, so both install the same versions.
+UV_VERSION := 0.13.9
+LOCK_FLAGS ?=
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" $(LOCK_FLAGS)
+
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+
+lock: | $(BIN)/uv
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra test -c requirements.lock -o requirements-test.lock
 
 install: $(VENV)/.installed-app
 
