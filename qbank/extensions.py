@@ -1,5 +1,7 @@
 """Flask extensions, created once here and bound to an app in the factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -22,6 +24,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The base of every model. A type checker cannot take a base class from an attribute
+# (db.Model), so it is told what that class is: Base with Flask-SQLAlchemy's Model mixed in.
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as FlaskModel
+
+    class Model(Base, FlaskModel): ...
+
+else:
+    Model = db.Model
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()

@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qbank.extensions import db
+from qbank.extensions import Model
 from qbank.models.types import UTCDateTime
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_events"
     __table_args__ = (sa.Index("ix_audit_events_action_at", "action", "at"),)
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qbank.domain.leaderboard import BoardMetric, BoardView, BoardWindow
-from qbank.extensions import db
+from qbank.extensions import Model, db
 from qbank.models.types import UTCDateTime, enum_check
 from qbank.models.users import User
 
@@ -19,7 +19,7 @@ class MemberRole(enum.StrEnum):
     REP = "rep"
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     __tablename__ = "cohorts"
     __table_args__ = (
         sa.CheckConstraint(enum_check("board_window", BoardWindow), name="board_window"),
@@ -51,7 +51,7 @@ class Cohort(db.Model):
     )
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "memberships"
     __table_args__ = (
         sa.UniqueConstraint("cohort_id", "user_id"),
@@ -103,7 +103,7 @@ set_shares = sa.Table(
 )
 
 
-class CohortFaculty(db.Model):
+class CohortFaculty(Model):
     """A faculty member a cohort works with: invited by a rep, or granted by an admin.
 
     They may share and assign their sets to the cohort, and follow its progress.

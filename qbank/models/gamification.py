@@ -7,11 +7,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qbank.extensions import db
+from qbank.extensions import Model
 from qbank.models.types import UTCDateTime
 
 
-class DailyActivity(db.Model):
+class DailyActivity(Model):
     """One student's activity on one local study day (their zone and rollover hour)."""
 
     __tablename__ = "daily_activity"
@@ -32,7 +32,7 @@ class DailyActivity(db.Model):
     freeze_used: Mapped[bool] = mapped_column(default=False)
 
 
-class UserStats(db.Model):
+class UserStats(Model):
     """One student's running totals."""
 
     __tablename__ = "user_stats"
@@ -52,7 +52,7 @@ class UserStats(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Badge(db.Model):
+class Badge(Model):
     """A badge from the catalogue, awarded to a student once."""
 
     __tablename__ = "badges"

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qbank.extensions import db
+from qbank.extensions import Model, db
 from qbank.models.types import UTCDateTime, enum_check
 from qbank.models.users import User
 
@@ -27,7 +27,7 @@ class QuestionKind(enum.StrEnum):
     FLASHCARD = "flashcard"
 
 
-class QuestionSet(db.Model):
+class QuestionSet(Model):
     __tablename__ = "question_sets"
     __table_args__ = (sa.CheckConstraint(enum_check("visibility", Visibility), name="visibility"),)
 
@@ -58,7 +58,7 @@ question_tags = sa.Table(
 )
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A hierarchical tag; levels are joined with ``::`` as in Anki."""
 
     __tablename__ = "tags"
@@ -67,7 +67,7 @@ class Tag(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
 
 
-class Question(db.Model):
+class Question(Model):
     """A question's identity; its content lives in versions, so history stays true."""
 
     __tablename__ = "questions"
@@ -107,7 +107,7 @@ question_version_media = sa.Table(
 )
 
 
-class QuestionVersion(db.Model):
+class QuestionVersion(Model):
     """One immutable edition of a question's content; reviews point at the one answered."""
 
     __tablename__ = "question_versions"
@@ -134,7 +134,7 @@ class QuestionVersion(db.Model):
     media: Mapped[list[MediaFile]] = relationship(secondary=question_version_media)
 
 
-class MediaFile(db.Model):
+class MediaFile(Model):
     """An image stored content-addressed under the instance folder."""
 
     __tablename__ = "media_files"
@@ -149,7 +149,7 @@ class MediaFile(db.Model):
     )
 
 
-class MediaUpload(db.Model):
+class MediaUpload(Model):
     """Someone who uploaded these bytes: they may put the image in their own questions.
 
     Images are stored once whoever sends them, so this, not ``uploaded_by``, says who
@@ -167,7 +167,7 @@ class MediaUpload(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class QuestionReport(db.Model):
+class QuestionReport(Model):
     """A student's flag on a faulty question, for the set's owner to resolve."""
 
     __tablename__ = "question_reports"
@@ -191,7 +191,7 @@ class QuestionReport(db.Model):
     )
 
 
-class ImportUpload(db.Model):
+class ImportUpload(Model):
     """An uploaded file waiting for its owner to read the report and confirm the import.
 
     Kept in the database, not on local disk, so that the confirm request may reach any

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from qbank.domain.modes import COUNTED_MODES, Projection, ReviewMode
-from qbank.extensions import db
+from qbank.extensions import Model
 from qbank.models.types import UTCDateTime, enum_check
 
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     __tablename__ = "enrollments"
     __table_args__ = (sa.UniqueConstraint("user_id", "set_id"),)
 
@@ -27,7 +27,7 @@ class Enrollment(db.Model):
     unenrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class CardState(db.Model):
+class CardState(Model):
     """A projection of the review log: one student's FSRS state for one question."""
 
     __tablename__ = "card_states"
@@ -59,7 +59,7 @@ def _utc_date_of_review(context: Any) -> date:
     return context.get_current_parameters()["reviewed_at"].date()
 
 
-class ReviewLog(db.Model):
+class ReviewLog(Model):
     """One answer, as it happened. Rows are never updated except to mark them undone."""
 
     __tablename__ = "review_logs"

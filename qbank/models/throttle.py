@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qbank.extensions import db
+from qbank.extensions import Model
 from qbank.models.types import UTCDateTime
 
 
-class ThrottleCounter(db.Model):
+class ThrottleCounter(Model):
     """What one key (an account typed, a device, an address) counted lately."""
 
     __tablename__ = "throttle_counters"

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
-from qbank.extensions import db
+from qbank.extensions import Model
 from qbank.models.types import UTCDateTime, enum_check
 
 
@@ -31,7 +31,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         # Stored lower-case, so the unique constraint is case-insensitive on every engine.
@@ -107,7 +107,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email} {self.role}>"
 
 
-class PastDailyGoal(db.Model):
+class PastDailyGoal(Model):
     """The daily goal a student had until a given study day, before they changed it.
 
     Every day is judged by the goal it began with (a change made after the day's first
@@ -129,7 +129,7 @@ class PastDailyGoal(db.Model):
     answers: Mapped[int]
 
 
-class PasswordResetLink(db.Model):
+class PasswordResetLink(Model):
     """A one-time link an admin hands to a user who lost their password."""
 
     __tablename__ = "password_reset_links"
@@ -148,7 +148,7 @@ class PasswordResetLink(db.Model):
     user: Mapped[User] = relationship(back_populates="reset_links", foreign_keys=[user_id])
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser. Logging out revokes it, and its cookies stop working."""
 
     __tablename__ = "user_sessions"
