@@ -109,7 +109,7 @@ def enrolled_in(user: User) -> sa.ColumnElement[bool]:
     )
 
 
-def studied_set_ids(user: User) -> sa.Select[tuple[int]]:
+def studied_set_ids(user: User) -> sa.Select[int]:
     """The sets this student studies now: enrolled in, and still open to them."""
     # Never correlated: it must mean the same inside a query that joins the sets itself.
     return sa.select(QuestionSet.id).where(open_sets(user), enrolled_in(user)).correlate(None)
@@ -190,7 +190,7 @@ def can_link_media(user: User, media: MediaFile) -> bool:
 # --- cohorts ---------------------------------------------------------------------------
 
 
-def invited_cohorts(user: User) -> sa.Select[tuple[Cohort]]:
+def invited_cohorts(user: User) -> sa.Select[Cohort]:
     """Cohorts a faculty member works with (a rep invited them, or an admin); admins: all."""
     statement = sa.select(Cohort).order_by(Cohort.name, Cohort.id)
     if user.has_role(Role.ADMIN):

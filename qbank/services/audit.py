@@ -92,7 +92,7 @@ def _label(target: Any) -> str:
     return ""
 
 
-def events(action: str = "") -> sa.Select[tuple[AuditEvent]]:
+def events(action: str = "") -> sa.Select[AuditEvent]:
     """Select the events, newest first, of one action or all; the caller pages them."""
     statement = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     if action:

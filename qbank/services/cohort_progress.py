@@ -11,10 +11,10 @@ answers, accuracy or medians.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 import sqlalchemy as sa
 
@@ -39,6 +39,9 @@ MIN_GROUP_SIZE = 5
 WEEKS_SHOWN = 8
 # A member who has studied this share of a set's questions has been through most of it.
 MOST_OF_A_SET = 0.8
+
+# The column types of a select that a helper narrows and hands back.
+Columns = TypeVarTuple("Columns")
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def _owned_sets(user: User) -> sa.ColumnElement[bool]:
     return QuestionSet.owner_id == user.id
 
 
-def _followed_cohort_ids(user: User) -> sa.Select[Any]:
+def _followed_cohort_ids(user: User) -> sa.Select[int]:
     """Cohorts a faculty member works with: invited by a rep or granted by an admin."""
     return access.invited_cohorts(user).with_only_columns(Cohort.id).order_by(None)
 
@@ -140,7 +143,7 @@ def can_follow_cohort(user: User, cohort: Cohort) -> bool:
     return access.works_with_cohort(user, cohort)
 
 
-def _assigned_sets(select: sa.Select[Any], user: User, cohort_id: Any) -> sa.Select[Any]:
+def _assigned_sets(select: sa.Select[*Columns], user: User, cohort_id: Any) -> sa.Select[*Columns]:
     """Keep ``user``'s sets assigned to the cohort that its members may see."""
     return select.join(cohort_sets, cohort_sets.c.set_id == QuestionSet.id).where(
         cohort_sets.c.cohort_id == cohort_id,
@@ -177,8 +180,9 @@ def followed_cohorts(user: User, now: datetime) -> list[CohortSummary]:
         .where(Membership.cohort_id == Cohort.id)
         .scalar_subquery()
     )
-    sets = _assigned_sets(sa.select(sa.func.count(QuestionSet.id)), user, Cohort.id)
-    sets = sets.scalar_subquery()
+    sets = _assigned_sets(
+        sa.select(sa.func.count(QuestionSet.id)), user, Cohort.id
+    ).scalar_subquery()
     rows = db.session.execute(
         sa.select(Cohort, members, sets)
         .where(Cohort.id.in_(_followed_cohort_ids(user)))
@@ -262,9 +266,9 @@ def _recent_activity(
 def cohort_progress(cohort: Cohort, user: User, now: datetime) -> CohortProgress:
     """Gather one cohort's figures for ``user``: weeks, streaks and ``user``'s sets."""
     today = cohort_today(cohort, now)
-    members = db.session.scalar(
+    members = db.session.execute(
         sa.select(sa.func.count()).select_from(Membership).where(Membership.cohort_id == cohort.id)
-    )
+    ).scalar_one()
     shown = members >= MIN_GROUP_SIZE
     sets = sa.select(QuestionSet, access.live_question_count())
     assigned = db.session.execute(
@@ -376,7 +380,7 @@ def _on_a_streak(cohort: Cohort, today: date) -> int:
 
 
 def _set_progress(
-    cohort: Cohort, members: int, assigned: list[sa.Row[tuple[QuestionSet, int]]]
+    cohort: Cohort, members: int, assigned: Sequence[sa.Row[QuestionSet, int]]
 ) -> list[SetProgress]:
     """Measure how far the members have got through each set: questions answered at least once."""
     set_ids = [s.id for s, _ in assigned]

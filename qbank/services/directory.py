@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from qbank.models import User
 
 
-def search_users(query: str = "") -> sa.Select[tuple[User]]:
+def search_users(query: str = "") -> sa.Select[User]:
     """Select accounts whose e-mail or name contains ``query``, newest first."""
     statement = sa.select(User).order_by(User.created_at.desc(), User.id.desc())
     if query:

@@ -22,7 +22,7 @@ class QuestionStats:
     flags: list[items.Flag]
 
 
-def _first_answers(question_set: QuestionSet) -> sa.Select[tuple[int, int, bool, list[str]]]:
+def _first_answers(question_set: QuestionSet) -> sa.Select[int, int, bool, list[str]]:
     """First answers to the current versions of the set's live questions.
 
     A first answer is a student's first review of the question (not undone, not a cram
@@ -44,7 +44,7 @@ def _first_answers(question_set: QuestionSet) -> sa.Select[tuple[int, int, bool,
 
 
 def _figures(
-    questions: list[Question], rows: sa.Result[tuple[int, int, bool, list[str]]]
+    questions: list[Question], rows: sa.Result[int, int, bool, list[str]]
 ) -> list[QuestionStats]:
     analysed = items.analyse(
         items.FirstAnswer(user_id, question_id, correct, tuple(chosen or ()))

@@ -60,7 +60,7 @@ def sets_owned_by(user: User) -> list[SetSummary]:
 
 def questions_in_set(
     question_set: QuestionSet, text: str = "", tag: str = "", retired: bool = False
-) -> sa.Select[tuple[Question]]:
+) -> sa.Select[Question]:
     """Select a set's questions (tags loaded), filtered by their current text and by tag."""
     statement = (
         sa.select(Question)

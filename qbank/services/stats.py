@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVarTuple
 
 import sqlalchemy as sa
 from fsrs import State
@@ -36,6 +36,9 @@ MATURE_STABILITY_DAYS = 21
 # local hours and every zone's offset is a multiple of 15 minutes. Counting answers per
 # quarter hour in SQL and naming the days in Python is exact, and returns few rows.
 QUARTER_HOUR_SECONDS = 900
+
+# The column types of a select that a helper narrows and hands back.
+Columns = TypeVarTuple("Columns")
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def _quarter_hour(column: Any) -> sa.ColumnElement[int]:
     return sa.cast(epoch - epoch % QUARTER_HOUR_SECONDS, sa.Integer)
 
 
-def _per_quarter_hour(query: sa.Select[Any]) -> list[tuple[int, int]]:
+def _per_quarter_hour(query: sa.Select[int]) -> list[tuple[int, int]]:
     """Count the rows of ``query`` (one column, a quarter hour) per quarter hour."""
     # Grouped outside a subquery: PostgreSQL wants GROUP BY to repeat the selected
     # expression exactly, bound parameters included.
@@ -165,7 +168,7 @@ def _daily_reviews(user: User, today: date) -> dict[date, int]:
     return dict(counts)
 
 
-def _studied_questions(select: sa.Select[Any], user: User) -> sa.Select[Any]:
+def _studied_questions(select: sa.Select[*Columns], user: User) -> sa.Select[*Columns]:
     """Keep questions the student studies now (``access.studied_questions``)."""
     return select.where(access.studied_questions(user))
 

@@ -17,7 +17,7 @@ from qbank.services import access
 from qbank.services.study.cards import memory_of, preferences_of
 
 
-def _card_states(user: User, now: datetime) -> sa.Select[tuple[CardState]]:
+def _card_states(user: User, now: datetime) -> sa.Select[CardState]:
     return (
         sa.select(CardState)
         .join(Question, Question.id == CardState.question_id)
@@ -30,7 +30,7 @@ def _card_states(user: User, now: datetime) -> sa.Select[tuple[CardState]]:
     )
 
 
-def _new_questions(user: User) -> sa.Select[tuple[int]]:
+def _new_questions(user: User) -> sa.Select[int]:
     seen = sa.select(CardState.id).where(
         CardState.user_id == user.id, CardState.question_id == Question.id
     )
@@ -165,8 +165,10 @@ def queue_size(user: User, now: datetime) -> QueueSize:
     """What ``queue_for`` would hold, counted in the database: no rows loaded or sorted."""
     today = today_for(user, now)
 
-    def count(statement: sa.Select[Any]) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery()))
+    def count(statement: sa.Select[*tuple[Any, ...]]) -> int:
+        return db.session.execute(
+            sa.select(sa.func.count()).select_from(statement.subquery())
+        ).scalar_one()
 
     cards = _card_states(user, now).with_only_columns(CardState.id)
     new_left = _new_left(user, today)
@@ -201,4 +203,4 @@ def due_count(user: User, now: datetime) -> int:
     day = study_day(now, user.timezone, user.rollover_hour)
     _, end = day_bounds(day, user.timezone, user.rollover_hour)
     due = _card_states(user, now).where(sa.or_(_learning_due(now), _review_due(end)))
-    return db.session.scalar(sa.select(sa.func.count()).select_from(due.subquery()))
+    return db.session.execute(sa.select(sa.func.count()).select_from(due.subquery())).scalar_one()
