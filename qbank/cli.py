@@ -229,7 +229,9 @@ def _echo_report(
 def rebuild_stats() -> None:
     """Recompute daily activity, totals, streaks and badges from the review log."""
     started = time.perf_counter()
-    students = db.session.scalar(sa.select(sa.func.count(sa.distinct(ReviewLog.user_id))))
+    students = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(ReviewLog.user_id)))
+    ).scalar_one()
     # One transaction, so boards never show half a rebuild; answers sent meanwhile wait.
     with (
         click.progressbar(length=students, label="Rebuilding") as bar,

@@ -175,9 +175,9 @@ def change_password(
 def set_role(user: User, role: Role, acting: User | None, now: datetime) -> None:
     """Grant ``role`` to ``user`` (``acting`` None: the command line); keep one admin."""
     if user.role == Role.ADMIN and role != Role.ADMIN:
-        admins = db.session.scalar(
+        admins = db.session.execute(
             sa.select(sa.func.count()).select_from(User).where(User.role == Role.ADMIN.value)
-        )
+        ).scalar_one()
         if admins <= 1:
             raise AccountError(
                 "This is the only admin. Make someone else an admin first, then change this role."

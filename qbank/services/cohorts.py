@@ -158,11 +158,11 @@ def appoint_rep(cohort: Cohort, user_id: int) -> None:
 
 
 def _rep_count(cohort: Cohort) -> int:
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(Membership)
         .where(Membership.cohort_id == cohort.id, Membership.role == MemberRole.REP.value)
-    )
+    ).scalar_one()
 
 
 def set_shown(membership: Membership, shown: bool) -> None:

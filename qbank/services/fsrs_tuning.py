@@ -123,6 +123,7 @@ def review_history(user: User, until: datetime | None = None) -> list[CardHistor
     for qid, day, rating, was_new in db.session.execute(query):
         if qid != question_id or was_new:
             if reviews:
+                assert question_id is not None  # set by the row that started the reviews
                 histories.append(CardHistory(question_id, tuple(reviews)))
             question_id, reviews, last_day = qid, [], None
         if not reviews and not was_new:
@@ -130,6 +131,7 @@ def review_history(user: User, until: datetime | None = None) -> list[CardHistor
         reviews.append((rating, 0 if last_day is None else (day - last_day).days))
         last_day = day
     if reviews:
+        assert question_id is not None
         histories.append(CardHistory(question_id, tuple(reviews)))
     return histories
 
@@ -272,11 +274,11 @@ def _deck_size(user: User) -> int:
         CardState.question_id == Question.id,
         CardState.suspended.is_(True),
     )
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count(Question.id)).where(
             access.studied_questions(user), ~suspended.exists()
         )
-    )
+    ).scalar_one()
 
 
 # The simulator's rows of seconds per answer: a card in learning, in review, relearning.
@@ -347,8 +349,8 @@ def _answer_profile(user: User) -> dict[tuple[int | None, int], tuple[int, float
 
 def review_count(user: User) -> int:
     """How many answers (not undone) the student has given: the optimizer needs 400."""
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count(ReviewLog.id)).where(
             ReviewLog.user_id == user.id, ReviewLog.counted_in(Projection.FSRS_FITTING)
         )
-    )
+    ).scalar_one()

@@ -134,7 +134,7 @@ def _facts(answer: Answer) -> rules.AnswerFacts:
         since = answer.reviewed_at - datetime.fromisoformat(before["last_review"])
     return rules.AnswerFacts(
         correct=answer.correct,
-        was_review=bool(before) and before.get("state") == 2,
+        was_review=bool(before and before.get("state") == 2),
         difficulty=before.get("difficulty") if before else None,
         time_taken_ms=answer.time_taken_ms,
         since_same_card=since,
@@ -314,7 +314,7 @@ def _save(user: User, p: Projection, now: datetime) -> None:
 def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
     """Bring the projections up to date with one new answer; return badges it earned."""
     p = _load(user, since=log.day - timedelta(days=WEEK))
-    set_id = db.session.get(Question, log.question_id).set_id  # loaded already by the answer
+    set_id = db.session.get_one(Question, log.question_id).set_id  # loaded already by the answer
     sets = SetCatalog([])
     # Only a first answer can finish a set, and only when no live question is left
     # unanswered: one count decides the usual case; the fold then checks it exactly.
@@ -344,11 +344,11 @@ def _unanswered(user: User, set_id: int) -> int:
         ReviewLog.question_id == Question.id,
         ReviewLog.counted_in(modes.Projection.POINTS),
     )
-    return db.session.scalar(
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(Question)
         .where(Question.set_id == set_id, Question.retired_at.is_(None), ~answered.exists())
-    )
+    ).scalar_one()
 
 
 def _answers(user_id: int, without: int | None = None) -> Iterator[Answer]:

@@ -121,12 +121,12 @@ def tags_in_set(question_set: QuestionSet) -> list[str]:
 
 
 def current_version(question: Question) -> QuestionVersion:
-    return db.session.scalar(
+    return db.session.scalars(
         sa.select(QuestionVersion).where(
             QuestionVersion.question_id == question.id,
             QuestionVersion.number == question.current_version,
         )
-    )
+    ).one()
 
 
 def has_reviews(version: QuestionVersion) -> bool:

@@ -73,7 +73,7 @@ def record_answer(
     """
     last_id, last_token = last_log(user, question_id)
     if token == last_token:  # a double submit or a retry of the card's latest answer
-        return db.session.get(ReviewLog, last_id), False
+        return db.session.get_one(ReviewLog, last_id), False
     if token != answer_token(secret, user, question_id, last_id):
         existing = find_answer(user, token)  # a retry of an older answer
         if existing is not None:
