@@ -77,7 +77,10 @@ def _init_extensions(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         hops = app.config["QBANK_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # Flask's documented way to wrap the WSGI app, which mypy sees as replacing a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
 
 
 # Everything the pages need is served by the app itself: no CDN, no inline script.

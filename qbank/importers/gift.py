@@ -221,7 +221,8 @@ def _unescape(text: str) -> str:
 
 def _split(tokens: list[_Token], kind: str, parts: int) -> list[str]:
     """Split into ``parts`` texts at controls of ``kind``; later ones stay as text."""
-    texts, start = [], 0
+    texts: list[str] = []
+    start = 0
     for index, token in enumerate(tokens):
         if token.kind == kind and len(texts) < parts - 1:
             texts.append(_text(tokens[start:index]))

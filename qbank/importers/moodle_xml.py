@@ -399,8 +399,8 @@ def _rich_text(field: Element | None, where: str, result: ParseResult) -> str:
 
     def point_at_media(match: re.Match[str]) -> str:
         path = unquote(match.group(1))
-        if kept.get(path):
-            return MEDIA_SCHEME + kept[path]
+        if name := kept.get(path):
+            return MEDIA_SCHEME + name
         if path not in kept:
             result.warn(
                 where,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -76,7 +77,10 @@ class User(UserMixin, Model):
     )
 
     # The token of the session this object was loaded through or just started: it is what
-    # Flask-Login keeps in the session and the remember-me cookie. Not a column.
+    # Flask-Login keeps in the session and the remember-me cookie. Not a column, so its
+    # type is declared only to the type checker: the ORM takes an annotation for a column.
+    if TYPE_CHECKING:
+        session_token: str | None
     session_token = None
 
     def get_id(self) -> str:

@@ -63,6 +63,7 @@ def _existing_by_external_id(question_set: QuestionSet | None) -> dict[str, Ques
                 Question.set_id == question_set.id, Question.external_id.is_not(None)
             )
         )
+        if q.external_id is not None  # as selected; said again for the type
     }
 
 
@@ -195,7 +196,8 @@ def import_questions(
             progress(done)
     target.updated_at = now
     db.session.flush()
-    audit.record(owner, audit.Action.QUESTIONS_IMPORTED, target, now, **dict(counts))
+    # The counts' keys are outcomes (created, updated...), never record()'s label parameters.
+    audit.record(owner, audit.Action.QUESTIONS_IMPORTED, target, now, **dict(counts))  # type: ignore[arg-type]
     return ImportOutcome(target, counts)
 
 

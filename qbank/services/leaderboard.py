@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,7 +24,9 @@ class Standings:
     frozen: bool
 
 
-def _entries(cohort: Cohort, rows: list) -> list[board.Entry]:
+def _entries(
+    cohort: Cohort, rows: Sequence[sa.Row[int, str, int, int, int, datetime | None]]
+) -> list[board.Entry]:
     """Scores from (user id, name, xp, correct, answers, reached at) rows, by the metric."""
     entries = []
     for uid, name, xp, correct, reviews, reached in rows:
@@ -42,7 +45,7 @@ def _entries(cohort: Cohort, rows: list) -> list[board.Entry]:
 def standings(cohort: Cohort, now: datetime) -> Standings:
     """The cohort's board as its settings say: window, metric, identity; frozen if set."""
     frozen = cohort.frozen_at is not None and cohort.frozen_at <= now
-    as_of = cohort.frozen_at if frozen else now
+    as_of = min(cohort.frozen_at, now) if cohort.frozen_at is not None else now
     first, last = board.window_days(
         cohort.board_window, as_of, cohort.timezone, cohort.window_start, cohort.window_end
     )

@@ -95,6 +95,7 @@ def seed_demo(
     student, rep, faculty = (users[account[0]] for account in DEMO_ACCOUNTS[:3])
 
     classmates: list[tuple[Classmate, User]] = []
+    cohort: Cohort | None  # on a second run, found by name: None if renamed or deleted since
     if fresh:
         cohort = create_cohort(DEMO_COHORT, rep, DEMO_TIMEZONE, began)
         # All time, not this week: the classmates' week of study would vanish from a

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -84,9 +85,14 @@ def is_current(session: UserSession, token: str | None) -> bool:
     return token is not None and session.token_hash == hash_token(token)
 
 
+def _updated(statement: sa.Update) -> sa.CursorResult[Any]:
+    """Run an UPDATE in the session; its result has the rowcount that Result's type lacks."""
+    return cast("sa.CursorResult[Any]", db.session.execute(statement))
+
+
 def end_session(user: User, session_id: int, now: datetime) -> bool:
     """Revoke one of the user's own sessions; say whether there was one to end."""
-    result = db.session.execute(
+    result = _updated(
         sa.update(UserSession)
         .where(UserSession.id == session_id, UserSession.user_id == user.id, *_live(now))
         .values(revoked_at=now)
@@ -106,7 +112,7 @@ def end_current_session(token: str, now: datetime) -> None:
 def end_other_sessions(user: User, keep_token: str | None, now: datetime) -> int:
     """Revoke every live session of the user but the one with ``keep_token``; count them."""
     keep = [UserSession.token_hash != hash_token(keep_token)] if keep_token else []
-    result = db.session.execute(
+    result = _updated(
         sa.update(UserSession)
         .where(UserSession.user_id == user.id, *_live(now), *keep)
         .values(revoked_at=now)
