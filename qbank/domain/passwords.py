@@ -10,6 +10,7 @@ frequency lists that include the most common passwords of real breaches.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from zxcvbn import zxcvbn
 
@@ -57,7 +58,7 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     return GUESSABLE
 
 
-def _is_user_input(match: dict) -> bool:
+def _is_user_input(match: dict[str, Any]) -> bool:
     return match.get("dictionary_name") == "user_inputs"
 
 

@@ -2,8 +2,11 @@
 
 import logging
 from logging.config import fileConfig
+from typing import Any
 
 from alembic import context
+from alembic.operations.ops import MigrationScript
+from alembic.runtime.migration import MigrationContext
 from flask import current_app
 
 config = context.config
@@ -26,8 +29,13 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    def skip_empty_revision(context, revision, directives):
-        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+    def skip_empty_revision(
+        context: MigrationContext, revision: Any, directives: list[MigrationScript]
+    ) -> None:
+        if not getattr(config.cmd_opts, "autogenerate", False):
+            return
+        upgrade_ops = directives[0].upgrade_ops  # typed optional; autogenerate always sets it
+        if upgrade_ops is not None and upgrade_ops.is_empty():
             directives[:] = []
             logger.info("No changes in schema detected.")
 

@@ -15,6 +15,8 @@ access goes), so access comes back with the sharing.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from qbank.extensions import db
@@ -224,5 +226,5 @@ def cohort_may_see(cohort: Cohort, question_set: QuestionSet) -> bool:
     )
 
 
-def _exists(statement: sa.Select) -> bool:
+def _exists(statement: sa.Select[*tuple[Any, ...]]) -> bool:
     return db.session.scalar(statement.limit(1)) is not None

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -107,7 +108,7 @@ class CardView:
 
     question: Question
     version: QuestionVersion
-    options: list[dict]
+    options: list[dict[str, Any]]
     memory: Memory
     is_new: bool
     token: str
@@ -143,7 +144,7 @@ class AnsweredCard:
 
     review: ReviewLog
     version: QuestionVersion
-    options: list[dict]
+    options: list[dict[str, Any]]
     intervals: dict[int, timedelta]
 
 
