@@ -13,6 +13,8 @@ from qbank.extensions import Model, db
 from qbank.models.types import UTCDateTime, enum_check
 from qbank.models.users import User
 
+TAG_NAME_LENGTH = 200
+
 
 class Visibility(enum.StrEnum):
     PRIVATE = "private"
@@ -64,7 +66,7 @@ class Tag(Model):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(TAG_NAME_LENGTH), unique=True)
 
 
 class Question(Model):

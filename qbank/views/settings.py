@@ -71,7 +71,9 @@ class StudySettingsForm(FlaskForm):
             raise ValidationError("Choose a time zone from the list.")
 
 
-def _page(form: StudySettingsForm, tuning: fsrs_tuning.TuningResult | None = None):
+def _page(
+    form: StudySettingsForm, tuning: fsrs_tuning.TuningResult | None = None
+) -> ResponseReturnValue:
     reviews = fsrs_tuning.review_count(current_user)
     zone = ZoneInfo(current_user.timezone)
     devices = [

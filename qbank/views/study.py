@@ -43,7 +43,7 @@ def _render_card(
     reveal: bool = False,
     error: str | None = None,
     queue: study.Queue | None = None,
-):
+) -> ResponseReturnValue:
     now = clock.now()
     try:
         card = study.card_view(current_user, question_id, now, _secret())
@@ -139,7 +139,9 @@ def answer() -> ResponseReturnValue:
     return redirect(url_for("study.result", review_id=log.id))
 
 
-def _render_check(question_id: int, chosen: list[str], token: str, stamp: str):
+def _render_check(
+    question_id: int, chosen: list[str], token: str, stamp: str
+) -> ResponseReturnValue:
     now = clock.now()
     card = study.card_view(current_user, question_id, now, _secret())
     return render_template(

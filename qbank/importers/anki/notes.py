@@ -17,10 +17,11 @@ from qbank.importers.anki.templates import (
     render_clozes,
 )
 from qbank.importers.drafts import ParseResult, QuestionDraft, check_draft
-from qbank.models import QuestionKind, Tag
+from qbank.models import QuestionKind
+from qbank.models.questions import TAG_NAME_LENGTH
 
 DEFAULT_DECK = "Default"
-MAX_TAG_LENGTH = Tag.__table__.c.name.type.length
+MAX_TAG_LENGTH = TAG_NAME_LENGTH
 _ANSWER_MARKER = re.compile(r"<hr\s+id\s*=\s*[\"']?answer[\"']?\s*/?>", re.IGNORECASE)
 
 
