@@ -504,6 +504,12 @@ CARD_STATE_COLUMNS = [
 ]
 
 
+def card_state_columns() -> list[str]:
+    # Newer schemas keep a review card's due study day and the day of its last review.
+    days = "due_day" in db.metadata.tables["card_states"].c
+    return CARD_STATE_COLUMNS + (["due_day", "last_review_day"] if days else [])
+
+
 def review_log_columns() -> list[str]:
     # Newer schemas keep each answer's study day beside its time.
     return REVIEW_LOG_COLUMNS + (["day"] if "day" in db.metadata.tables["review_logs"].c else [])
@@ -542,6 +548,8 @@ def load_student(
 
     log_columns = review_log_columns()
     with_day = "day" in log_columns
+    card_columns = card_state_columns()
+    with_days = "due_day" in card_columns
     token = 0
     for question_id, (start, steps) in zip(order, cards, strict=False):
         right = right_keys[question_id]
@@ -581,9 +589,17 @@ def load_student(
             loader.add("review_logs", log_columns, row)
             before = after
         at, _, state, step, stability, difficulty, due, lapses = steps[-1]
+        due_at, last_at = now + timedelta(days=start + due), now + timedelta(days=start + at)
+        days: tuple[object, ...] = ()
+        if with_days:
+            due_day = study_day(due_at, STUDENT_ZONE, ROLLOVER_HOUR) if state == REVIEW else None
+            days = (
+                due_day and loader.date(due_day),
+                loader.date(study_day(last_at, STUDENT_ZONE, ROLLOVER_HOUR)),
+            )
         loader.add(
             "card_states",
-            CARD_STATE_COLUMNS,
+            card_columns,
             (
                 user_id,
                 question_id,
@@ -591,12 +607,13 @@ def load_student(
                 step,
                 stability,
                 difficulty,
-                stamp(now + timedelta(days=start + due)),
-                stamp(now + timedelta(days=start + at)),
+                stamp(due_at),
+                stamp(last_at),
                 len(steps),
                 lapses,
                 state == REVIEW and rng.random() < SUSPENDED_SHARE,
                 False,
+                *days,
             ),
         )
 

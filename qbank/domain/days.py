@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -36,6 +37,20 @@ def study_day(now: datetime, tz: str, rollover_hour: int = DEFAULT_ROLLOVER_HOUR
     """
     local = now.astimezone(ZoneInfo(tz))
     return (local - timedelta(hours=rollover_hour)).date()
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A student's days: their zone and rollover hour, as the scheduler counts time."""
+
+    timezone: str = "UTC"
+    rollover_hour: int = DEFAULT_ROLLOVER_HOUR
+
+    def day_of(self, moment: datetime) -> date:
+        return study_day(moment, self.timezone, self.rollover_hour)
+
+    def start_of(self, day: date) -> datetime:
+        return day_bounds(day, self.timezone, self.rollover_hour)[0]
 
 
 def day_bounds(

@@ -1,10 +1,19 @@
 """FSRS scheduling for one card, as plain values in and out.
 
-The ``fsrs`` scheduler does the memory model. Two things are ours: the card's
+The ``fsrs`` scheduler does the memory model. Three things are ours: the card's
 history-independent snapshot (``Memory``, stored in ``CardState`` and in each review's
-``state_before``/``state_after``), and fuzz. Fuzz spreads review dates so that cards
-learnt together do not all fall due together; ours is seeded by the card and its
-review count, so the interval shown beside a rating button is the interval given.
+``state_before``/``state_after``); time counted in the student's **study days**; and fuzz.
+
+Study days: FSRS's parameters, its optimiser and Anki count the time between two reviews
+in days of the student's calendar (zone and rollover hour), not in 24-hour periods. A card
+due tomorrow and answered 23 hours later is a review one day later, not a same-day one;
+two answers on one study day are same-day answers however far apart. So a review-state
+card is due on a study day (``due_day``; ``due`` is when that day starts), and fsrs is
+shown the review as if each study day began at midnight UTC. Learning steps stay minutes.
+
+Fuzz spreads review dates so that cards learnt together do not all fall due together;
+ours is seeded by the card and its review count, so the interval shown beside a rating
+button is the interval given.
 """
 
 from __future__ import annotations
@@ -12,12 +21,14 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
 from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import FUZZ_RANGES
+
+from qbank.domain.days import Calendar
 
 LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
 RELEARNING_STEPS = (timedelta(minutes=10),)
@@ -43,15 +54,22 @@ class Memory:
     last_review: datetime | None
     reps: int = 0
     lapses: int = 0
+    due_day: date | None = None  # a review-state card's study day; None while learning
+    last_day: date | None = None  # the study day of the last review
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["due"] = self.due.isoformat()
-        data["last_review"] = self.last_review.isoformat() if self.last_review else None
+        for key in ("due", "last_review", "due_day", "last_day"):
+            data[key] = data[key].isoformat() if data[key] else None
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Memory:
+        """Read a snapshot; those written before study days lack the two days (None)."""
+
+        def day(key: str) -> date | None:
+            return date.fromisoformat(data[key]) if data.get(key) else None
+
         return cls(
             **{
                 **data,
@@ -59,6 +77,8 @@ class Memory:
                 "last_review": (
                     datetime.fromisoformat(data["last_review"]) if data["last_review"] else None
                 ),
+                "due_day": day("due_day"),
+                "last_day": day("last_day"),
             }
         )
 
@@ -115,25 +135,48 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def review(memory: Memory, rating: int, now: datetime, prefs: Preferences, seed: str) -> Memory:
-    """Return the memory after answering with ``rating`` at ``now``."""
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def review(
+    memory: Memory,
+    rating: int,
+    now: datetime,
+    prefs: Preferences,
+    seed: str,
+    calendar: Calendar,
+) -> Memory:
+    """Return the memory after answering with ``rating`` at ``now``, on the study day
+    ``calendar`` puts ``now`` in."""
     if rating not in RATINGS:
         raise ValueError(f"rating must be 1 to 4, not {rating!r}")
     now = _utc(now)
+    today = calendar.day_of(now)
+    last_day = memory.last_day
+    if last_day is None and memory.last_review is not None:
+        last_day = calendar.day_of(memory.last_review)
+    # fsrs counts whole days between its two datetimes: show it each study day starting
+    # at midnight, the last review at the start of its day and this one into today.
+    into_today = min(now - calendar.start_of(today), timedelta(hours=23, minutes=59))
+    shown_now = _midnight(today) + into_today
     card = Card(
         card_id=1,  # fsrs sleeps to make an id when none is given; ours is not needed
         state=State(memory.state),
         step=memory.step,
         stability=memory.stability,
         difficulty=memory.difficulty,
-        due=_utc(memory.due),
-        last_review=_utc(memory.last_review) if memory.last_review else None,
+        due=shown_now,
+        last_review=_midnight(last_day) if last_day else None,
     )
-    after, _ = _scheduler(prefs).review_card(card, Rating(rating), now)
-    due = after.due
+    after, _ = _scheduler(prefs).review_card(card, Rating(rating), shown_now)
     if after.state == State.Review:
-        days = max(1, round((after.due - now) / timedelta(days=1)))
-        due = now + timedelta(days=fuzz_days(days, f"{seed}:{memory.reps}"))
+        days = max(1, round((after.due - shown_now) / timedelta(days=1)))
+        day = today + timedelta(days=fuzz_days(days, f"{seed}:{memory.reps}"))
+        due_day: date | None = day
+        due = calendar.start_of(day)
+    else:  # a learning or relearning step: minutes from now
+        due_day, due = None, now + (after.due - shown_now)
     lapsed = memory.state == REVIEW and rating == AGAIN
     return replace(
         memory,
@@ -145,12 +188,40 @@ def review(memory: Memory, rating: int, now: datetime, prefs: Preferences, seed:
         last_review=now,
         reps=memory.reps + 1,
         lapses=memory.lapses + int(lapsed),
+        due_day=due_day,
+        last_day=today,
     )
 
 
-def intervals(memory: Memory, now: datetime, prefs: Preferences, seed: str) -> dict[int, timedelta]:
+def with_study_days(memory: Memory, calendar: Calendar) -> Memory:
+    """A snapshot written before study days, given its days: the last review's study day,
+    and for a review card the day as many days after it as it was scheduled."""
+    if memory.last_review is None or memory.last_day is not None:
+        return memory
+    last_day = calendar.day_of(memory.last_review)
+    if memory.state != REVIEW:
+        return replace(memory, last_day=last_day)
+    days = max(1, round((memory.due - memory.last_review) / timedelta(days=1)))
+    due_day = last_day + timedelta(days=days)
+    return replace(memory, last_day=last_day, due_day=due_day, due=calendar.start_of(due_day))
+
+
+def wait(memory: Memory, after: Memory, now: datetime, calendar: Calendar) -> timedelta:
+    """How long a rating puts the card off, as its button says it: whole study days for a
+    review ("4 d" from today, whatever the hour), minutes for a step."""
+    if after.due_day is not None:
+        return timedelta(days=(after.due_day - calendar.day_of(now)).days)
+    return after.due - now
+
+
+def intervals(
+    memory: Memory, now: datetime, prefs: Preferences, seed: str, calendar: Calendar
+) -> dict[int, timedelta]:
     """The wait each rating would give, exactly as ``review`` would give it."""
-    return {rating: review(memory, rating, now, prefs, seed).due - now for rating in RATINGS}
+    return {
+        rating: wait(memory, review(memory, rating, now, prefs, seed, calendar), now, calendar)
+        for rating in RATINGS
+    }
 
 
 def retrievability(memory: Memory, now: datetime, prefs: Preferences) -> float:

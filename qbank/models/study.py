@@ -34,6 +34,7 @@ class CardState(Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "question_id"),
         sa.Index("ix_card_states_user_due", "user_id", "due"),
+        sa.Index("ix_card_states_user_due_day", "user_id", "due_day"),
         sa.CheckConstraint("state IN (1, 2, 3)", name="fsrs_state"),
     )
 
@@ -47,7 +48,11 @@ class CardState(Model):
     stability: Mapped[float | None]
     difficulty: Mapped[float | None]
     due: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A review-state card is due on a study day (``due`` is when it starts, in the zone of
+    # the time it was scheduled); None while learning, when ``due`` is the step's minute.
+    due_day: Mapped[date | None]
     last_review: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_review_day: Mapped[date | None]  # the study day of the last review
     reps: Mapped[int] = mapped_column(default=0)
     lapses: Mapped[int] = mapped_column(default=0)
     suspended: Mapped[bool] = mapped_column(default=False)

@@ -63,6 +63,8 @@ class User(UserMixin, Model):
     rollover_hour: Mapped[int] = mapped_column(default=4)
     desired_retention: Mapped[float] = mapped_column(default=0.90)
     new_cards_per_day: Mapped[int] = mapped_column(default=20)
+    # While more reviews are due than today's limit leaves, new cards wait.
+    new_cards_wait_for_reviews: Mapped[bool] = mapped_column(default=True)
     max_reviews_per_day: Mapped[int] = mapped_column(default=200)
     confirm_rating: Mapped[bool] = mapped_column(default=False)
     fsrs_parameters: Mapped[list[float] | None] = mapped_column(sa.JSON)

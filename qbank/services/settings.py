@@ -30,6 +30,7 @@ class StudySettings:
     max_reviews_per_day: int
     confirm_rating: bool
     daily_goal: Goal
+    new_cards_wait_for_reviews: bool = True
 
 
 def update_study_settings(user: User, settings: StudySettings, now: datetime) -> GoalStart | None:
@@ -49,6 +50,7 @@ def update_study_settings(user: User, settings: StudySettings, now: datetime) ->
     user.new_cards_per_day = settings.new_cards_per_day
     user.max_reviews_per_day = settings.max_reviews_per_day
     user.confirm_rating = settings.confirm_rating
+    user.new_cards_wait_for_reviews = settings.new_cards_wait_for_reviews
     db.session.flush()
     if starts is None:
         return None

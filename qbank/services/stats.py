@@ -174,29 +174,40 @@ def _studied_questions(select: sa.Select[*Columns], user: User) -> sa.Select[*Co
 
 
 def _due_forecast(user: User, today: date) -> list[int]:
+    """Cards due on each of the next days: reviews by their study day, learning steps by
+    the day their minute falls in; overdue reviews count today."""
     tz, rollover = user.timezone, user.rollover_hour
-    today_start = day_bounds(today, tz, rollover)[0]
-    horizon = day_bounds(today + timedelta(days=FORECAST_DAYS - 1), tz, rollover)[1]
-    overdue = -1
-    bucket = sa.case((CardState.due < today_start, overdue), else_=_quarter_hour(CardState.due))
+    last_day = today + timedelta(days=FORECAST_DAYS - 1)
+    horizon = day_bounds(last_day, tz, rollover)[1]
+    stepping = CardState.due_day.is_(None)
     query = _studied_questions(
-        sa.select(bucket)
+        sa.select(
+            CardState.due_day.label("day"),
+            sa.case((stepping, _quarter_hour(CardState.due)), else_=None).label("quarter"),
+        )
         .select_from(CardState)
         .join(Question, Question.id == CardState.question_id)
         .where(
             CardState.user_id == user.id,
             CardState.suspended.is_(False),
-            CardState.due < horizon,
+            sa.or_(
+                sa.and_(~stepping, CardState.due_day <= last_day),
+                sa.and_(stepping, CardState.due < horizon),
+            ),
         ),
         user,
+    ).subquery()
+    # Grouped outside the subquery, as in _per_quarter_hour.
+    rows = db.session.execute(
+        sa.select(query.c.day, query.c.quarter, sa.func.count()).group_by(
+            query.c.day, query.c.quarter
+        )
     )
     forecast = [0] * FORECAST_DAYS
-    for quarter, count in _per_quarter_hour(query):
-        if quarter == overdue:
-            forecast[0] += count
-            continue
-        day = study_day(datetime.fromtimestamp(quarter, UTC), tz, rollover)
-        forecast[(day - today).days] += count
+    for day, quarter, count in rows:
+        if day is None:
+            day = study_day(datetime.fromtimestamp(int(quarter), UTC), tz, rollover)
+        forecast[max(0, (day - today).days)] += count
     return forecast
 
 

@@ -48,6 +48,13 @@ class StudySettingsForm(FlaskForm):
         "Maximum reviews per day",
         validators=[InputRequired(), NumberRange(0, 9999, "Choose 0 to 9,999 reviews a day.")],
     )
+    new_cards_wait_for_reviews = BooleanField(
+        "No new cards while reviews are behind",
+        description=(
+            "While more reviews are due than your daily maximum, new cards wait, so the "
+            "backlog shrinks instead of growing."
+        ),
+    )
     confirm_rating = BooleanField(
         "After a right answer, let me choose Hard, Good or Easy",
         description="Off: a right answer counts as Good.",
@@ -113,6 +120,7 @@ def study_settings() -> ResponseReturnValue:
                     max_reviews_per_day=form.max_reviews_per_day.data,
                     confirm_rating=form.confirm_rating.data,
                     daily_goal=Goal(form.daily_goal.data, form.daily_goal_answers.data),
+                    new_cards_wait_for_reviews=form.new_cards_wait_for_reviews.data,
                 ),
                 clock.now(),
             )

@@ -1,34 +1,39 @@
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from qbank.domain import scheduling as s
+from qbank.domain.days import Calendar
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PREFS = s.preferences(0.90, None)
+BERLIN = Calendar("Europe/Berlin", 4)
+BERLIN_ZONE = ZoneInfo("Europe/Berlin")
 
 
 def walk(ratings, start=NOW, prefs=PREFS, seed="1:1"):
     memory, now = s.first_memory(start), start
     for rating in ratings:
-        memory = s.review(memory, rating, now, prefs, seed)
+        memory = s.review(memory, rating, now, prefs, seed, BERLIN)
         now = memory.due
     return memory
 
 
 def test_a_new_card_goes_through_the_learning_steps():
-    good = s.review(s.first_memory(NOW), s.GOOD, NOW, PREFS, "1:1")
-    again = s.review(s.first_memory(NOW), s.AGAIN, NOW, PREFS, "1:1")
+    good = s.review(s.first_memory(NOW), s.GOOD, NOW, PREFS, "1:1", BERLIN)
+    again = s.review(s.first_memory(NOW), s.AGAIN, NOW, PREFS, "1:1", BERLIN)
     assert (good.state, good.step, good.due - NOW) == (s.LEARNING, 1, timedelta(minutes=10))
     assert (again.state, again.due - NOW) == (s.LEARNING, timedelta(minutes=1))
-    graduated = s.review(good, s.GOOD, good.due, PREFS, "1:1")
+    graduated = s.review(good, s.GOOD, good.due, PREFS, "1:1", BERLIN)
     assert graduated.state == s.REVIEW
-    assert graduated.due - good.due >= timedelta(days=1)
+    assert graduated.due_day >= BERLIN.day_of(good.due) + timedelta(days=1)
+    assert graduated.due == BERLIN.start_of(graduated.due_day)
 
 
 def test_a_lapse_sends_a_review_card_to_relearning_and_counts():
     reviewed = walk([s.GOOD, s.GOOD, s.GOOD])
-    lapsed = s.review(reviewed, s.AGAIN, reviewed.due, PREFS, "1:1")
+    lapsed = s.review(reviewed, s.AGAIN, reviewed.due, PREFS, "1:1", BERLIN)
     assert lapsed.state == s.RELEARNING
     assert lapsed.lapses == 1
     assert lapsed.due - reviewed.due == timedelta(minutes=10)
@@ -38,9 +43,50 @@ def test_a_lapse_sends_a_review_card_to_relearning_and_counts():
 def test_intervals_shown_equal_intervals_given(ratings):
     memory = walk(ratings)
     now = memory.due + timedelta(hours=3)
-    shown = s.intervals(memory, now, PREFS, "7:42")
+    shown = s.intervals(memory, now, PREFS, "7:42", BERLIN)
     for rating, wait in shown.items():
-        assert s.review(memory, rating, now, PREFS, "7:42").due - now == wait
+        after = s.review(memory, rating, now, PREFS, "7:42", BERLIN)
+        assert s.wait(memory, after, now, BERLIN) == wait
+
+
+def at(hour, day=2, minute=0):
+    """A moment in Berlin in March 2026 (UTC+1)."""
+    return datetime(2026, 3, day, hour - 1, minute, tzinfo=UTC)
+
+
+def test_time_between_reviews_is_counted_in_study_days_not_hours():
+    evening = s.review(s.first_memory(at(22)), s.EASY, at(22), PREFS, "1:1", BERLIN)
+    assert evening.state == s.REVIEW and evening.last_day.isoformat() == "2026-03-02"
+    # Due on a later study day: answered 11 hours later or 35 hours later, the gap is the
+    # same number of study days, so the memory grows the same.
+    next_morning = s.review(evening, s.GOOD, at(9, day=3), PREFS, "1:1", BERLIN)
+    next_evening = s.review(evening, s.GOOD, at(22, day=3), PREFS, "1:1", BERLIN)
+    assert next_morning.stability == pytest.approx(next_evening.stability)
+    assert next_morning.stability > evening.stability * 1.5
+    # Before the rollover (4 a.m.) it is still the same study day: a same-day review.
+    small_hours = s.review(evening, s.GOOD, at(3, day=3), PREFS, "1:1", BERLIN)
+    same_evening = s.review(evening, s.GOOD, at(23), PREFS, "1:1", BERLIN)
+    assert small_hours.stability == pytest.approx(same_evening.stability)
+    assert small_hours.stability < next_morning.stability
+
+
+def test_a_review_is_due_on_a_study_day_from_its_start():
+    memory = s.review(s.first_memory(at(22)), s.EASY, at(22), PREFS, "1:1", BERLIN)
+    assert memory.due == BERLIN.start_of(memory.due_day)
+    assert memory.due.astimezone(BERLIN_ZONE).hour == 4
+    wait = s.wait(s.first_memory(at(22)), memory, at(22), BERLIN)
+    assert wait == timedelta(days=(memory.due_day - BERLIN.day_of(at(22))).days)
+
+
+def test_a_snapshot_written_before_study_days_still_reviews():
+    memory = walk([s.GOOD, s.GOOD, s.GOOD])
+    legacy = {k: v for k, v in memory.as_json().items() if k not in ("due_day", "last_day")}
+    old = s.Memory.from_json(legacy)
+    assert (old.due_day, old.last_day) == (None, None)
+    now = memory.due + timedelta(hours=2)
+    assert s.review(old, s.GOOD, now, PREFS, "1:1", BERLIN) == s.review(
+        memory, s.GOOD, now, PREFS, "1:1", BERLIN
+    )
 
 
 def test_fuzz_is_the_same_for_the_same_card_and_stays_near_the_interval():
@@ -55,8 +101,8 @@ def test_higher_desired_retention_gives_shorter_intervals():
     memory = walk([s.GOOD, s.GOOD, s.GOOD])
     relaxed = s.preferences(0.80, None)
     strict = s.preferences(0.95, None)
-    relaxed_wait = s.review(memory, s.GOOD, memory.due, relaxed, "1:1").due - memory.due
-    strict_wait = s.review(memory, s.GOOD, memory.due, strict, "1:1").due - memory.due
+    relaxed_wait = s.review(memory, s.GOOD, memory.due, relaxed, "1:1", BERLIN).due_day
+    strict_wait = s.review(memory, s.GOOD, memory.due, strict, "1:1", BERLIN).due_day
     assert strict_wait < relaxed_wait
 
 
@@ -76,7 +122,7 @@ def test_retrievability_falls_with_time():
 
 def test_review_needs_a_known_rating():
     with pytest.raises(ValueError, match="rating must be 1 to 4"):
-        s.review(s.first_memory(NOW), 5, NOW, PREFS, "1:1")
+        s.review(s.first_memory(NOW), 5, NOW, PREFS, "1:1", BERLIN)
 
 
 @pytest.mark.parametrize(

@@ -164,3 +164,55 @@ def test_downgrading_past_the_sessions_gives_every_user_a_login_id_again(tmp_pat
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_upgrading_to_study_days_keeps_each_card_due_on_the_day_it_was(tmp_path):
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'days.sqlite3'}"},
+        environ={},
+    )
+    with app.app_context():
+        try:
+            upgrade(revision="0007")
+            with db.engine.begin() as conn:
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO users (id, email, display_name, password_hash, role,"
+                        " is_active_account, created_at, timezone, timezone_confirmed,"
+                        " rollover_hour, desired_retention, new_cards_per_day,"
+                        " max_reviews_per_day, confirm_rating, daily_goal, daily_goal_answers)"
+                        " VALUES (1, 'fac@example.edu', 'Fac', 'x', 'faculty', 1,"
+                        " '2026-11-01 00:00:00', 'UTC', 0, 4, 0.9, 20, 200, 0, 'all_due', 20),"
+                        " (3, 'member@example.edu', 'Member', 'x', 'student', 1,"
+                        " '2026-11-01 00:00:00', 'America/New_York', 1, 4, 0.9, 20, 200, 0,"
+                        " 'all_due', 20)"
+                    )
+                )
+                conn.execute(sa.text(OLD_ROWS[3]))
+                conn.execute(sa.text(OLD_ROWS[4]))
+                # Reviewed at 23:30 in New York on 1 December (04:30 UTC on the 2nd): a
+                # review card due 5 days later, and a card in a learning step.
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO card_states (id, user_id, question_id, state, step, stability,"
+                        " difficulty, due, last_review, reps, lapses, suspended, flagged) VALUES"
+                        " (1, 3, 1, 2, NULL, 5.0, 5.0, '2026-12-07 04:30:00',"
+                        " '2026-12-02 04:30:00', 3, 0, 0, 0),"
+                        " (2, 3, 2, 1, 1, 1.0, 5.0, '2026-12-02 04:40:00',"
+                        " '2026-12-02 04:30:00', 1, 0, 0, 0)"
+                    )
+                )
+            upgrade()
+            with db.engine.connect() as conn:
+                rows = conn.execute(
+                    sa.text("SELECT id, due_day, last_review_day FROM card_states ORDER BY id")
+                ).all()
+                waits = conn.execute(sa.text("SELECT new_cards_wait_for_reviews FROM users")).all()
+            assert [tuple(map(str, row)) for row in rows] == [
+                ("1", "2026-12-06", "2026-12-01"),  # 5 study days after 1 December
+                ("2", "None", "2026-12-01"),
+            ]
+            assert waits == [(1,), (1,)]
+        finally:
+            db.session.remove()
+            db.engine.dispose()

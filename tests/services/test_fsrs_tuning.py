@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 
 from qbank.domain import scheduling
-from qbank.domain.days import day_bounds, study_day
+from qbank.domain.days import Calendar, day_bounds, study_day
 from qbank.extensions import db
 from qbank.models import (
     CardState,
@@ -36,6 +36,7 @@ from qbank.services import fsrs_tuning, study
 from qbank.services.fsrs_tuning import CardHistory, TuningError
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+UTC_DAYS = Calendar("UTC")  # the students here keep the default zone and rollover
 # About 1,400 answers: 100 cards, 10 new a day, studied every day for four months.
 DECK, DAYS, NEW_PER_DAY = 100, 120, 10
 # Less stable first memories and a steeper forgetting curve than FSRS-6's defaults.
@@ -122,6 +123,8 @@ def study_for(student, questions, days: int, new_per_day: int) -> int:
             last_review=memory.last_review,
             reps=memory.reps,
             lapses=memory.lapses,
+            due_day=memory.due_day,
+            last_review_day=memory.last_day,
         )
         for card, memory in last.items()
     )
@@ -178,6 +181,7 @@ def synthetic_answers(cards: int, days: int, new_per_day: int) -> tuple[Answer, 
                     now,
                     scheduling.Preferences(),
                     seed,
+                    UTC_DAYS,
                 )
                 truth[card] = scheduling.review(
                     truth.get(card) or scheduling.first_memory(now),
@@ -185,6 +189,7 @@ def synthetic_answers(cards: int, days: int, new_per_day: int) -> tuple[Answer, 
                     now,
                     STUDENT_MEMORY,
                     seed,
+                    UTC_DAYS,
                 )
                 answers.append(
                     Answer(
@@ -244,7 +249,7 @@ def test_history_counts_study_days_from_a_first_answer_of_zero(
     ]
     memory = scheduling.first_memory(START)
     for n, (at, rating) in enumerate(times_and_ratings):
-        after = scheduling.review(memory, rating, at, scheduling.Preferences(), "seed")
+        after = scheduling.review(memory, rating, at, scheduling.Preferences(), "seed", UTC_DAYS)
         db.session.add(
             ReviewLog(
                 user_id=student.id,
@@ -330,7 +335,9 @@ def test_optimizing_fits_the_answers_better_and_the_next_answer_uses_the_fit(
     # The next answer is scheduled with the fitted parameters.
     prefs = study.preferences_of(student)
     assert prefs.parameters == result.parameters_after
-    memory = scheduling.review(scheduling.first_memory(now), scheduling.GOOD, now, prefs, "s")
+    memory = scheduling.review(
+        scheduling.first_memory(now), scheduling.GOOD, now, prefs, "s", UTC_DAYS
+    )
     assert memory.stability == pytest.approx(result.parameters_after[2])
 
 

@@ -69,29 +69,36 @@ def test_learning_steps_come_first_when_due(student, published_set, clock):
     assert next_question(student, clock.now()) == first
 
 
-def test_due_reviews_come_lowest_retrievability_first(student, published_set, clock):
-    question_set = published_set(2)
+def test_overdue_reviews_come_most_overdue_for_their_interval_first(
+    student, published_set, clock
+):
+    question_set = published_set(3)
     enrollment.enroll(student, question_set, clock.now())
     db.session.commit()
     ids = [q.id for q in question_set.questions]
     now = clock.now()
-    for qid, stability, days_ago in ((ids[0], 30.0, 10), (ids[1], 3.0, 10)):
+    today = study.today_for(student, now).day
+    # (interval, days overdue): 2 late on a 60-day interval, 2 on 4, 1 on 10.
+    for qid, interval, late in ((ids[0], 60, 2), (ids[1], 4, 2), (ids[2], 10, 1)):
+        due_day = today - timedelta(days=late)
         db.session.add(
             CardState(
                 user_id=student.id,
                 question_id=qid,
                 state=2,
                 step=None,
-                stability=stability,
+                stability=float(interval),
                 difficulty=5.0,
-                due=now - timedelta(days=1),
-                last_review=now - timedelta(days=days_ago),
+                due=now - timedelta(days=late),
+                due_day=due_day,
+                last_review=now - timedelta(days=interval + late),
+                last_review_day=due_day - timedelta(days=interval),
                 reps=3,
             )
         )
     db.session.commit()
     queue = study.queue_for(student, now)
-    assert [c.question_id for c in queue.reviews] == [ids[1], ids[0]]
+    assert [c.question_id for c in queue.reviews] == [ids[1], ids[2], ids[0]]
 
 
 def test_suspended_buried_retired_and_unenrolled_cards_never_appear(student, published_set, clock):
@@ -325,6 +332,10 @@ def test_the_counted_queue_matches_the_listed_one(student, published_set, clock)
         same()
     clock.advance(days=30)  # a later day: every card a due review, capped at 3
     size = same()
+    assert size.learning == 0 and size.reviews == 3 and size.new == 0  # new cards wait
+    student.new_cards_wait_for_reviews = False
+    db.session.commit()
+    size = same()
     assert size.learning == 0 and size.reviews == 3 and size.new == 6
     student.max_reviews_per_day = 100
     db.session.commit()
@@ -361,3 +372,38 @@ def test_an_answer_in_a_mode_no_projection_counts_is_logged_and_changes_nothing_
     monkeypatch.setattr(modes, "COUNTED_MODES", counted)
     monkeypatch.setattr("qbank.models.study.COUNTED_MODES", counted)
     assert stats.student_stats(student, now).reviews_last_year == 1
+
+
+def test_a_move_west_never_brings_a_review_before_the_study_day_it_was_due(
+    student, published_set, clock
+):
+    enrollment.enroll(student, published_set(1), clock.now())
+    db.session.commit()
+    qid = next_question(student, clock.now())
+    answer(student, qid, clock.now(), rating=4, chosen=("A",))  # a first answer: a step
+    clock.advance(minutes=10)
+    answer(student, qid, clock.now())  # graduates to review, due on a later study day
+    state = db.session.scalar(sa.select(CardState))
+    assert state.state == 2 and state.due_day is not None
+    # 06:00 in Berlin on the day it is due is 21:00 the evening before in Los Angeles.
+    berlin_morning = datetime.combine(state.due_day, datetime.min.time(), tzinfo=UTC)
+    berlin_morning += timedelta(hours=5)
+    clock.set(berlin_morning)
+    assert qid in [c.question_id for c in study.queue_for(student, clock.now()).reviews]
+    student.timezone = "America/Los_Angeles"
+    db.session.commit()
+    assert study.queue_for(student, clock.now()).reviews == []
+    clock.advance(hours=8)  # 05:00 in Los Angeles: its study day has come there too
+    assert qid in [c.question_id for c in study.queue_for(student, clock.now()).reviews]
+
+
+def test_learning_steps_do_not_use_up_the_review_limit(student, published_set, clock):
+    enrollment.enroll(student, published_set(2), clock.now())
+    db.session.commit()
+    qid = next_question(student, clock.now())
+    answer(student, qid, clock.now(), chosen=("B",))  # wrong: a step in a minute
+    clock.advance(minutes=1)
+    answer(student, qid, clock.now(), chosen=("B",))  # the step, wrong again
+    today = study.today_for(student, clock.now())
+    assert (today.new_done, today.reviews_done, today.steps_done) == (1, 0, 1)
+    assert today.done == 2

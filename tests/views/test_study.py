@@ -14,6 +14,7 @@ from qbank.models import (
     Role,
 )
 from qbank.services import question_bank as bank
+from qbank.services import study
 from tests.bank_helpers import sba
 from tests.views.study_pages import card_form, enroll
 
@@ -92,14 +93,17 @@ def test_flashcards_reveal_then_rate(client, auth, student, published_set):
     assert "Good: next in 10 min." in client.get("/study/").get_data(as_text=True)
 
 
-def test_the_end_of_the_day_says_when_the_next_review_is(
+def test_a_step_due_within_minutes_is_shown_at_once_then_the_day_ends(
     client, auth, student, published_set, clock
 ):
     enroll(auth, published_set(1))
     form = card_form(client.get("/study/").get_data(as_text=True))
-    client.post("/study/answer", data={**form, "chosen": "A"})
+    client.post("/study/answer", data={**form, "chosen": "A"})  # Good: next step in 10 min
     page = client.get("/study/").get_data(as_text=True)
-    assert "All done for today" in page and "Next review in <strong>10 min</strong>" in page
+    assert "All done for today" not in page and "Cardio question 0" in page  # learn ahead
+    client.post("/study/answer", data={**card_form(page), "chosen": "A"})  # graduates
+    page = client.get("/study/").get_data(as_text=True)
+    assert "All done for today" in page and "Next review in <strong>" in page
 
 
 def test_the_dashboard_gives_the_next_review_on_the_students_clock(
@@ -108,17 +112,15 @@ def test_the_dashboard_gives_the_next_review_on_the_students_clock(
     student.timezone = "Asia/Kolkata"  # UTC+5:30
     db.session.commit()
     enroll(auth, published_set(1))
-    form = card_form(client.get("/study/").get_data(as_text=True))
-    client.post("/study/answer", data={**form, "chosen": "A"})
+    for _ in range(2):  # the first answer and its learning step, learnt ahead
+        form = card_form(client.get("/study/").get_data(as_text=True))
+        client.post("/study/answer", data={**form, "chosen": "A"})
     page = client.get("/dashboard").get_data(as_text=True)
-    # Answered at 12:00 UTC; the learning step falls due 10 minutes later, 17:40 in Kolkata.
-    assert "All done for today. Next review at 17:40 (in 10 min)." in page
-    clock.advance(hours=6, minutes=5)  # 23:35 in Kolkata: the step is due now
-    form = card_form(client.get("/study/").get_data(as_text=True))
-    client.post("/study/answer", data={**form, "chosen": "A"})  # graduates: due in days
-    page = client.get("/dashboard").get_data(as_text=True)
-    due = db.session.scalar(sa.select(CardState.due)).astimezone(ZoneInfo("Asia/Kolkata"))
-    assert due.date() > clock.now().astimezone(ZoneInfo("Asia/Kolkata")).date()
+    state = db.session.scalar(sa.select(CardState))
+    due = state.due.astimezone(ZoneInfo("Asia/Kolkata"))
+    # Due from the start (4 a.m.) of its study day, in the student's zone.
+    assert state.due_day > study.today_for(student, clock.now()).day
+    assert (due.date(), due.hour) == (state.due_day, 4)
     assert f"Next review on {due:%-d %b} at {due:%H:%M} (in " in page
 
 

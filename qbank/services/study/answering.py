@@ -28,6 +28,7 @@ from qbank.services.gamification import (
 from qbank.services.study.cards import (
     answer_token,
     apply_memory,
+    calendar_of,
     card_seed,
     last_log,
     memory_of,
@@ -101,7 +102,7 @@ def record_answer(
     state = state_of(user, question_id)
     before = memory_of(state) if state else scheduling.first_memory(now)
     after = scheduling.review(
-        before, rating, now, preferences_of(user), card_seed(user, question_id)
+        before, rating, now, preferences_of(user), card_seed(user, question_id), calendar_of(user)
     )
     log = ReviewLog(
         user_id=user.id,
@@ -185,7 +186,8 @@ def undo_last_answer(user: User, now: datetime, plan: UndoPlan | None = None) ->
         if state is not None:
             db.session.delete(state)
     elif state is not None:
-        apply_memory(state, Memory.from_json(log.state_before))
+        before = Memory.from_json(log.state_before)
+        apply_memory(state, scheduling.with_study_days(before, calendar_of(user)))
     log.undone_at = now
     db.session.flush()
     if plan is not None and plan.log_id == log.id and plan.goals == goal_history(user):

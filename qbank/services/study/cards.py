@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from qbank.domain import answers, scheduling
+from qbank.domain.days import Calendar
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
 from qbank.models import CardState, Question, QuestionVersion, ReviewLog, User
@@ -27,6 +28,10 @@ MAX_TIME_MS = 10 * 60 * 1000  # an answer's recorded time at most: the student l
 
 def preferences_of(user: User) -> scheduling.Preferences:
     return scheduling.preferences(user.desired_retention, user.fsrs_parameters)
+
+
+def calendar_of(user: User) -> Calendar:
+    return Calendar(user.timezone, user.rollover_hour)
 
 
 def card_seed(user: User, question_id: int) -> str:
@@ -43,6 +48,8 @@ def memory_of(state: CardState) -> Memory:
         last_review=state.last_review,
         reps=state.reps,
         lapses=state.lapses,
+        due_day=state.due_day,
+        last_day=state.last_review_day,
     )
 
 
@@ -55,6 +62,8 @@ def apply_memory(state: CardState, memory: Memory) -> None:
     state.last_review = memory.last_review
     state.reps = memory.reps
     state.lapses = memory.lapses
+    state.due_day = memory.due_day
+    state.last_review_day = memory.last_day
 
 
 def last_log_id(user: User, question_id: int) -> int:
@@ -132,7 +141,7 @@ def card_view(user: User, question_id: int, now: datetime, secret: str) -> CardV
         token=answer_token(secret, user, question_id, last_log_id(user, question_id)),
         stamp=issue_stamp(secret, user, question_id, now),
         intervals=scheduling.intervals(
-            memory, now, preferences_of(user), card_seed(user, question_id)
+            memory, now, preferences_of(user), card_seed(user, question_id), calendar_of(user)
         ),
     )
 
@@ -165,6 +174,7 @@ def answered_card(user: User, review: ReviewLog) -> AnsweredCard:
             review.reviewed_at,
             preferences_of(user),
             card_seed(user, review.question_id),
+            calendar_of(user),
         ),
     )
 

@@ -1,9 +1,17 @@
-"""Today's queue: learning steps due, due reviews and new cards, with the daily limits."""
+"""Today's queue: learning steps due, due reviews and new cards, with the daily limits.
+
+The review limit counts answers to review-state cards: learning and relearning steps on
+the day are the same card again, not more reviews. While more reviews are due than the
+limit leaves, new cards wait (unless the student chose otherwise), so a backlog shrinks
+instead of growing. Overdue reviews come most overdue first, relative to their interval.
+When only learning steps remain and the next is due within ``LEARN_AHEAD``, it is shown
+now rather than ending the session a minute before it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +22,6 @@ from qbank.domain.modes import Projection
 from qbank.extensions import db
 from qbank.models import CardState, Enrollment, Question, ReviewLog, User
 from qbank.services import access
-from qbank.services.study.cards import memory_of, preferences_of
 
 
 def _card_states(user: User, now: datetime) -> sa.Select[CardState]:
@@ -52,27 +59,33 @@ def _new_questions(user: User) -> sa.Select[int]:
 # --- today's queue ----------------------------------------------------------------------
 
 
+LEARN_AHEAD = timedelta(minutes=20)
+
+
 @dataclass(frozen=True)
 class Today:
-    day: object
+    day: date
     start: datetime
     end: datetime
-    new_done: int
-    reviews_done: int
+    new_done: int  # first answers to new cards
+    reviews_done: int  # answers to review-state cards: what the review limit counts
+    steps_done: int = 0  # answers to learning and relearning steps
 
     @property
     def done(self) -> int:
-        return self.new_done + self.reviews_done
+        return self.new_done + self.reviews_done + self.steps_done
 
 
 def today_for(user: User, now: datetime) -> Today:
     """The student's study day and what they have answered in it."""
     day = study_day(now, user.timezone, user.rollover_hour)
     start, end = day_bounds(day, user.timezone, user.rollover_hour)
-    new_done, reviews_done = db.session.execute(
+    state_before = ReviewLog.state_before["state"].as_integer()
+    new_done, reviews_done, steps_done = db.session.execute(
         sa.select(
             sa.func.count(ReviewLog.id).filter(ReviewLog.state_before.is_(None)),
-            sa.func.count(ReviewLog.id).filter(ReviewLog.state_before.is_not(None)),
+            sa.func.count(ReviewLog.id).filter(state_before == scheduling.REVIEW),
+            sa.func.count(ReviewLog.id).filter(state_before != scheduling.REVIEW),
         ).where(
             ReviewLog.user_id == user.id,
             ReviewLog.reviewed_at >= start,
@@ -80,7 +93,7 @@ def today_for(user: User, now: datetime) -> Today:
             ReviewLog.counted_in(Projection.CARD_STATE),
         )
     ).one()
-    return Today(day, start, end, new_done, reviews_done)
+    return Today(day, start, end, new_done, reviews_done, steps_done)
 
 
 @dataclass(frozen=True)
@@ -105,9 +118,10 @@ class QueueSize:
 class Queue:
     today: Today
     learning: list[CardState]  # learning/relearning steps due now
-    reviews: list[CardState]  # due today, lowest retrievability first, capped
-    new: list[int]  # question ids, capped by the daily new limit
+    reviews: list[CardState]  # due today, most overdue (for its interval) first, capped
+    new: list[int]  # question ids, capped by the daily new limit; none while behind
     later: datetime | None  # when the next card falls due if nothing is left now
+    behind: int = 0  # due reviews beyond today's limit: the backlog after today
 
     @property
     def size(self) -> QueueSize:
@@ -128,16 +142,30 @@ def _learning_due(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
-def _review_due(day_end: datetime) -> sa.ColumnElement[bool]:
-    return sa.and_(CardState.state == scheduling.REVIEW, CardState.due < day_end)
+def _learning_ahead(now: datetime) -> sa.ColumnElement[bool]:
+    return _learning_due(now + LEARN_AHEAD)
+
+
+def _review_due(today: date) -> sa.ColumnElement[bool]:
+    return sa.and_(CardState.state == scheduling.REVIEW, CardState.due_day <= today)
 
 
 def _reviews_left(user: User, today: Today) -> int:
     return max(0, user.max_reviews_per_day - today.reviews_done)
 
 
-def _new_left(user: User, today: Today) -> int:
+def _new_left(user: User, today: Today, due_reviews: int) -> int:
+    if user.new_cards_wait_for_reviews and due_reviews > _reviews_left(user, today):
+        return 0
     return max(0, user.new_cards_per_day - today.new_done)
+
+
+def _overdueness(state: CardState, today: date) -> float:
+    """How late a due review is for its interval: 3 days late on a 2-day interval is later
+    than 3 days on a 60-day one (a card's memory fades in proportion to its interval)."""
+    due_day = state.due_day or today
+    last_day = state.last_review_day or due_day
+    return (today - due_day).days / max(1, (due_day - last_day).days)
 
 
 def queue_for(user: User, now: datetime) -> Queue:
@@ -147,18 +175,21 @@ def queue_for(user: User, now: datetime) -> Queue:
     learning = db.session.scalars(
         cards.where(_learning_due(now)).order_by(CardState.due, CardState.id)
     ).all()
-    prefs = preferences_of(user)
-    due_reviews = sorted(
-        db.session.scalars(cards.where(_review_due(today.end))).all(),
-        key=lambda s: (scheduling.retrievability(memory_of(s), now, prefs), s.id),
-    )[: _reviews_left(user, today)]
-    new_left = _new_left(user, today)
+    due = sorted(
+        db.session.scalars(cards.where(_review_due(today.day))).all(),
+        key=lambda s: (-_overdueness(s, today.day), s.id),
+    )
+    limit = _reviews_left(user, today)
+    new_left = _new_left(user, today, len(due))
     new = list(db.session.scalars(_new_questions(user).limit(new_left))) if new_left else []
     later = None
-    if not (learning or due_reviews or new):
+    if not (learning or due or new):
+        soon = cards.where(_learning_ahead(now)).order_by(CardState.due, CardState.id)
+        learning = db.session.scalars(soon).all()
+    if not (learning or due or new):
         waiting = cards.where(CardState.due > now).subquery()
         later = db.session.scalar(sa.select(sa.func.min(waiting.c.due)))
-    return Queue(today, list(learning), due_reviews, new, later)
+    return Queue(today, list(learning), due[:limit], new, later, max(0, len(due) - limit))
 
 
 def queue_size(user: User, now: datetime) -> QueueSize:
@@ -171,13 +202,14 @@ def queue_size(user: User, now: datetime) -> QueueSize:
         ).scalar_one()
 
     cards = _card_states(user, now).with_only_columns(CardState.id)
-    new_left = _new_left(user, today)
-    return QueueSize(
-        today,
-        learning=count(cards.where(_learning_due(now))),
-        reviews=min(count(cards.where(_review_due(today.end))), _reviews_left(user, today)),
-        new=count(_new_questions(user).order_by(None).limit(new_left)) if new_left else 0,
-    )
+    due = count(cards.where(_review_due(today.day)))
+    new_left = _new_left(user, today, due)
+    learning = count(cards.where(_learning_due(now)))
+    reviews = min(due, _reviews_left(user, today))
+    new = count(_new_questions(user).order_by(None).limit(new_left)) if new_left else 0
+    if not (learning or reviews or new):
+        learning = count(cards.where(_learning_ahead(now)))
+    return QueueSize(today, learning, reviews, new)
 
 
 def pick_next(queue: Queue) -> tuple[str, int] | None:
@@ -201,6 +233,5 @@ def pick_next(queue: Queue) -> tuple[str, int] | None:
 def due_count(user: User, now: datetime) -> int:
     """Cards due today that are still waiting: learning steps due now and due reviews."""
     day = study_day(now, user.timezone, user.rollover_hour)
-    _, end = day_bounds(day, user.timezone, user.rollover_hour)
-    due = _card_states(user, now).where(sa.or_(_learning_due(now), _review_due(end)))
+    due = _card_states(user, now).where(sa.or_(_learning_due(now), _review_due(day)))
     return db.session.execute(sa.select(sa.func.count()).select_from(due.subquery())).scalar_one()
