@@ -6,7 +6,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from qbank.domain.scheduling import AGAIN, GOOD
+from qbank.domain.scheduling import AGAIN, GOOD, HARD
 
 # A question has 2 to 10 options, keyed (and shown) A to J in their stored order.
 MIN_OPTIONS = 2
@@ -44,21 +44,38 @@ def awaits_rating(
     options: Sequence[dict[str, Any]],
     chosen: Sequence[str],
     rating: int | None,
+    guessed: bool = False,
 ) -> bool:
     """Whether to show right-or-wrong first, before recording the answer.
 
     A student who confirms ratings sees a right answer to a choice question first and then
-    picks Hard, Good or Easy; a wrong answer is Again at once, so it is recorded as sent.
+    picks Hard, Good or Easy; a wrong answer is Again at once, and a guess is Hard, so
+    those are recorded as sent.
     """
-    if not (confirm_rating and is_choice and chosen) or rating is not None:
+    if not (confirm_rating and is_choice and chosen) or rating is not None or guessed:
         return False
     return is_correct(options, chosen)
 
 
-def rating_for(correct: bool, chosen_rating: int | None, confirm_rating: bool) -> int:
-    """Wrong is Again. Right is Good, or Hard/Good/Easy when the student confirms ratings."""
+def rating_for(
+    correct: bool, chosen_rating: int | None, confirm_rating: bool, guessed: bool = False
+) -> int:
+    """The rating a choice answer records.
+
+    | answer                         | rating                                  |
+    |--------------------------------|-----------------------------------------|
+    | wrong                          | Again                                   |
+    | right, "I guessed" ticked      | Hard: a lucky guess is not recall       |
+    | right, confirming ratings      | the student's Hard, Good or Easy        |
+    | right                          | Good                                    |
+
+    On a five-option question one blind guess in five is right; rated Good, those guesses
+    would tell the scheduler the card is known and stretch its interval.
+    """
     if not correct:
         return AGAIN
+    if guessed:
+        return HARD
     if confirm_rating and chosen_rating in (2, 3, 4):
         return chosen_rating
     return GOOD

@@ -90,6 +90,10 @@ class StudentStats:
     due_forecast: list[int]
     retention_30_days: Retention
     retention_all_time: Retention
+    # All time, by how long the card lasts (FSRS stability before the answer): young cards
+    # run below the target while FSRS is still learning them; mature ones show the promise.
+    retention_young: Retention
+    retention_mature: Retention
     desired_retention: float
     tags: list[TagAccuracy]
     cards: CardCounts
@@ -112,7 +116,7 @@ def student_stats(user: User, now: datetime) -> StudentStats:
     def start_of(days_ago: int) -> datetime:
         return day_bounds(today - timedelta(days=days_ago), tz, rollover)[0]
 
-    retention_30_days, retention_all_time, time = _answer_totals(
+    retention_30_days, retention_all_time, young, mature, time = _answer_totals(
         user,
         today_start=start_of(0),
         week_start=start_of(RECENT_TIME_DAYS - 1),
@@ -124,6 +128,8 @@ def student_stats(user: User, now: datetime) -> StudentStats:
         due_forecast=_due_forecast(user, today),
         retention_30_days=retention_30_days,
         retention_all_time=retention_all_time,
+        retention_young=young,
+        retention_mature=mature,
         desired_retention=user.desired_retention,
         tags=_tag_accuracy(user),
         cards=_card_counts(user),
@@ -240,7 +246,7 @@ def _card_counts(user: User) -> CardCounts:
 
 def _answer_totals(
     user: User, today_start: datetime, week_start: datetime, month_start: datetime
-) -> tuple[Retention, Retention, TimeSpent]:
+) -> tuple[Retention, Retention, Retention, Retention, TimeSpent]:
     capped = sa.case(
         (ReviewLog.time_taken_ms > TIME_CAP_MS, TIME_CAP_MS), else_=ReviewLog.time_taken_ms
     )
@@ -252,6 +258,7 @@ def _answer_totals(
     )
     recalled = sa.and_(in_review, ReviewLog.rating > 1)
     recent = ReviewLog.reviewed_at >= month_start
+    mature = ReviewLog.state_before["stability"].as_float() >= MATURE_STABILITY_DAYS
 
     def time_since(start: datetime) -> sa.ColumnElement[int]:
         return sa.func.coalesce(
@@ -264,15 +271,21 @@ def _answer_totals(
             _count_if(sa.and_(recalled, recent)),
             _count_if(in_review),
             _count_if(recalled),
+            _count_if(sa.and_(in_review, mature)),
+            _count_if(sa.and_(recalled, mature)),
             time_since(today_start),
             time_since(week_start),
             sa.func.coalesce(sa.func.sum(capped), 0),
         ).where(_counted_answers(user))
     ).one()
+    all_time, mature_answers = Retention(row[2], row[3]), Retention(row[4], row[5])
+    young = Retention(all_time.answers - mature_answers.answers, all_time.recalled - row[5])
     return (
         Retention(row[0], row[1]),
-        Retention(row[2], row[3]),
-        TimeSpent(int(row[4]), int(row[5]), int(row[6])),
+        all_time,
+        young,
+        mature_answers,
+        TimeSpent(int(row[6]), int(row[7]), int(row[8])),
     )
 
 

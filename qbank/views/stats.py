@@ -8,7 +8,12 @@ from flask_login import current_user, login_required
 
 from qbank import clock
 from qbank.presentation import charts
-from qbank.services.stats import FORECAST_DAYS, HEATMAP_DAYS, student_stats
+from qbank.services.stats import (
+    FORECAST_DAYS,
+    HEATMAP_DAYS,
+    MATURE_STABILITY_DAYS,
+    student_stats,
+)
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -23,6 +28,8 @@ def index() -> ResponseReturnValue:
         for label, r in (
             ("Last 30 days", stats.retention_30_days),
             ("All time", stats.retention_all_time),
+            (f"Young cards (under {MATURE_STABILITY_DAYS} days)", stats.retention_young),
+            ("Mature cards", stats.retention_mature),
         )
         if r.answers
     ]
@@ -43,5 +50,6 @@ def index() -> ResponseReturnValue:
         stats=stats,
         charts=pictures,
         forecast_days=FORECAST_DAYS,
+        mature_days=MATURE_STABILITY_DAYS,
         duration=charts.describe_duration,
     )

@@ -99,6 +99,7 @@ def answer() -> ResponseReturnValue:
     token = request.form.get("token", "")
     chosen = request.form.getlist("chosen")
     rating = request.form.get("rating", type=int)
+    guessed = request.form.get("guessed") == "1"
     if question_id is None or not token:
         abort(400)
     now = clock.now()
@@ -111,7 +112,7 @@ def answer() -> ResponseReturnValue:
     version = current_version(question)
     is_choice = version.kind != QuestionKind.FLASHCARD
     if answers.awaits_rating(
-        current_user.confirm_rating, is_choice, version.options, chosen, rating
+        current_user.confirm_rating, is_choice, version.options, chosen, rating, guessed
     ):
         return _render_check(question_id, chosen, token, stamp)
 
@@ -119,7 +120,15 @@ def answer() -> ResponseReturnValue:
         with write_transaction():
             study.lock_student(current_user)
             log, _ = study.record_answer(
-                current_user, question_id, token, chosen, rating, time_taken, now, _secret()
+                current_user,
+                question_id,
+                token,
+                chosen,
+                rating,
+                time_taken,
+                now,
+                _secret(),
+                guessed=guessed,
             )
     except study.StaleCard as exc:
         flash(str(exc), "info")

@@ -62,6 +62,8 @@
       handled = press('form[data-answer] input[data-index="' + key + '"]');
     } else if (answer && /^[a-jA-J]$/.test(key) && key.toLowerCase() !== "u") {
       handled = press('form[data-answer] input[data-letter="' + key.toUpperCase() + '"]');
+    } else if (answer && key === "?") {
+      handled = press("form[data-answer] input[data-guess]");
     } else if (key === "Enter") {
       if (answer) { handled = true; answer.requestSubmit(); }
       else handled = press("[data-next]");

@@ -46,3 +46,12 @@ def test_a_right_choice_answer_waits_for_the_rating_only_when_the_student_confir
     assert not answers.awaits_rating(False, True, options, ["A"], None)
     assert not answers.awaits_rating(True, False, options, ["A"], None)  # a flashcard
     assert not answers.awaits_rating(True, True, options, [], None)
+
+
+def test_a_right_guess_is_hard_and_needs_no_rating_choice():
+    assert answers.rating_for(True, None, False, guessed=True) == 2
+    assert answers.rating_for(True, 4, True, guessed=True) == 2  # a guess is no Easy
+    assert answers.rating_for(False, None, False, guessed=True) == 1
+    assert answers.rating_for(True, None, False) == 3
+    options = [{"key": "A", "correct": True}, {"key": "B", "correct": False}]
+    assert not answers.awaits_rating(True, True, options, ["A"], None, guessed=True)

@@ -109,6 +109,7 @@ def answer(
     rating: int = 3,
     time_ms: int = 5000,
     state_before: int | None = NEW,
+    stability: float = 1.0,
     **fields: Any,
 ) -> None:
     db.session.add(
@@ -121,7 +122,9 @@ def answer(
             correct=correct,
             rating=rating,
             time_taken_ms=time_ms,
-            state_before=None if state_before is None else {"state": state_before},
+            state_before=(
+                None if state_before is None else {"state": state_before, "stability": stability}
+            ),
             state_after={"state": REVIEW},
             **fields,
         )
@@ -211,6 +214,17 @@ def test_retention_counts_only_answers_to_cards_in_review(create_user, make_ques
     assert (stats.retention_all_time.answers, stats.retention_all_time.recalled) == (4, 3)
     assert stats.retention_all_time.rate == 0.75
     assert stats.desired_retention == 0.85
+
+
+def test_retention_is_shown_for_young_and_mature_cards(create_user, make_question, clock):
+    student = create_user()
+    question = make_question()
+    now = clock.now()
+    for stability, rating in ((3.0, 1), (3.0, 3), (20.9, 3), (21.0, 3), (60.0, 1), (90.0, 3)):
+        answer(student, question, now, state_before=REVIEW, rating=rating, stability=stability)
+    stats = stats_for(student, now)
+    young, mature = stats.retention_young, stats.retention_mature
+    assert (young.answers, young.recalled, mature.answers, mature.recalled) == (3, 2, 3, 2)
 
 
 def test_retention_over_30_days_leaves_out_older_answers(create_user, make_question, clock):

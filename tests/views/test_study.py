@@ -141,6 +141,17 @@ def test_confirm_rating_lets_a_right_answer_be_easy(client, auth, student, publi
     assert db.session.scalar(sa.select(ReviewLog.rating)) == 4
 
 
+def test_a_right_answer_marked_as_a_guess_is_recorded_hard(client, auth, student, published_set):
+    student.confirm_rating = True  # even so: no rating choice for a guess
+    db.session.commit()
+    enroll(auth, published_set(1))
+    page = client.get("/study/").get_data(as_text=True)
+    assert 'name="guessed"' in page and "I guessed" in page
+    response = client.post("/study/answer", data={**card_form(page), "chosen": "A", "guessed": "1"})
+    assert response.status_code == 302
+    assert db.session.execute(sa.select(ReviewLog.correct, ReviewLog.rating)).one() == (True, 2)
+
+
 def test_card_actions_and_reports(client, auth, student, published_set):
     question_set = published_set(2)
     enroll(auth, question_set)

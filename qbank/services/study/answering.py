@@ -66,6 +66,7 @@ def record_answer(
     now: datetime,
     secret: str,
     mode: ReviewMode = ReviewMode.REVIEW,
+    guessed: bool = False,
 ) -> tuple[ReviewLog, bool]:
     """Record one answer; return the review and whether it is new (False: already recorded).
 
@@ -97,7 +98,7 @@ def record_answer(
         if version.kind != QuestionKind.MULTIPLE and len(chosen) > 1:
             raise StudyError("Choose one answer.")
         correct = answers.is_correct(version.options, chosen)
-        rating = answers.rating_for(correct, rating, user.confirm_rating)
+        rating = answers.rating_for(correct, rating, user.confirm_rating, guessed)
 
     state = state_of(user, question_id)
     before = memory_of(state) if state else scheduling.first_memory(now)
