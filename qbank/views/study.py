@@ -19,11 +19,14 @@ from qbank.domain import answers, scheduling
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
 from qbank.models import Question, QuestionKind, ReviewLog
+from qbank.presentation import words
 from qbank.services import access, gamification, reports, study
 from qbank.services.question_bank import current_version
+from qbank.services.study import backlog as backlogs
 from qbank.views.forms import ActionForm
 
 bp = Blueprint("study", __name__, url_prefix="/study")
+DEFAULT_SPREAD_DAYS = 5
 
 
 def _secret() -> str:
@@ -58,6 +61,7 @@ def _render_card(
         reveal=reveal,
         error=error,
         size=queue.size,
+        behind=queue.behind,
         position=queue.today.done + 1,
         describe=scheduling.describe_interval,
         action=ActionForm(),
@@ -196,6 +200,35 @@ def result(review_id: int) -> ResponseReturnValue:
         describe=scheduling.describe_interval,
         action=ActionForm(),
         size=study.queue_size(current_user, clock.now()),
+    )
+
+
+@bp.route("/backlog", methods=["GET", "POST"])
+@login_required
+def backlog() -> ResponseReturnValue:
+    """After a break: how long the due reviews take at the limit, and spreading them out."""
+    now = clock.now()
+    days = request.values.get("days", DEFAULT_SPREAD_DAYS, type=int)
+    days = min(max(days, 2), backlogs.MAX_SPREAD_DAYS)
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        with write_transaction():
+            study.lock_student(current_user)
+            moved = backlogs.spread_backlog(current_user, now, days)
+        flash(
+            f"Spread over {words.counted(days, 'day')}: "
+            f"{words.counted(moved, 'review')} moved to the coming days.",
+            "success",
+        )
+        return redirect(url_for("study.today"))
+    return render_template(
+        "study/backlog.html",
+        backlog=backlogs.backlog_of(current_user, now),
+        plan=backlogs.plan_spread(current_user, now, days),
+        days=days,
+        max_days=backlogs.MAX_SPREAD_DAYS,
+        action=ActionForm(),
     )
 
 

@@ -405,3 +405,45 @@ def test_learning_steps_do_not_use_up_the_review_limit(student, published_set, c
     today = study.today_for(student, clock.now())
     assert (today.new_done, today.reviews_done, today.steps_done) == (1, 0, 1)
     assert today.done == 2
+
+
+def test_a_backlog_says_how_long_it_takes_and_spreads_over_the_days_chosen(
+    student, published_set, clock
+):
+    from qbank.services.study import backlog
+
+    question_set = published_set(12)
+    enrollment.enroll(student, question_set, clock.now())
+    db.session.commit()
+    now = clock.now()
+    today = study.today_for(student, now).day
+    for n, question in enumerate(question_set.questions):  # 12 reviews, 1 to 12 days late
+        due_day = today - timedelta(days=n + 1)
+        db.session.add(
+            CardState(
+                user_id=student.id,
+                question_id=question.id,
+                state=2,
+                stability=10.0,
+                difficulty=5.0,
+                due=now - timedelta(days=n + 1),
+                due_day=due_day,
+                last_review=now - timedelta(days=n + 11),
+                last_review_day=due_day - timedelta(days=10),
+                reps=3,
+            )
+        )
+    student.max_reviews_per_day = 5
+    db.session.commit()
+    assert study.queue_for(student, now).behind == 7
+    assert backlog.backlog_of(student, now) == backlog.Backlog(due=12, limit=5, days=3)
+    plan = backlog.plan_spread(student, now, 4)
+    assert [(p.backlog, p.already_due) for p in plan] == [(3, 0), (3, 0), (3, 0), (3, 0)]
+    assert backlog.spread_backlog(student, now, 4) == 9
+    db.session.commit()
+    queue = study.queue_for(student, now)
+    assert len(queue.reviews) == 3 and queue.behind == 0
+    # The most overdue stay today; the others come back over the next three days.
+    assert {c.question_id for c in queue.reviews} == {q.id for q in question_set.questions[-3:]}
+    later = sorted(d for d in db.session.scalars(sa.select(CardState.due_day)) if d > today)
+    assert later == [today + timedelta(days=1 + n // 3) for n in range(9)]

@@ -34,6 +34,8 @@ PROTECTED = [
     ("POST", "/study/answer", "/study/answer", None),
     ("GET", "/study/reviews/<int:review_id>", "/study/reviews/1", None),
     ("POST", "/study/undo", "/study/undo", None),
+    ("GET", "/study/backlog", "/study/backlog", None),
+    ("POST", "/study/backlog", "/study/backlog", None),
     (
         "POST",
         "/study/cards/<int:question_id>/<any(suspend, unsuspend, bury, flag, unflag):action>",

@@ -1,5 +1,5 @@
 import re
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -313,3 +313,39 @@ def test_answers_faster_than_two_seconds_earn_nothing(client, auth, student, pub
     form = card_form(client.get("/study/").get_data(as_text=True))
     client.post("/study/answer", data={**form, "chosen": "A"})  # no time passed
     assert "+0 today" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_backlog_page_shows_the_plan_and_spreads_it(
+    client, auth, student, published_set, clock
+):
+    question_set = published_set(6)
+    enroll(auth, question_set)
+    now = clock.now()
+    today = study.today_for(student, now).day
+    for question in question_set.questions:
+        db.session.add(
+            CardState(
+                user_id=student.id,
+                question_id=question.id,
+                state=2,
+                stability=5.0,
+                difficulty=5.0,
+                due=now,
+                due_day=today - timedelta(days=1),
+                last_review=now,
+                last_review_day=today - timedelta(days=6),
+                reps=2,
+            )
+        )
+    student.max_reviews_per_day = 2
+    db.session.commit()
+    card = client.get("/study/").get_data(as_text=True)
+    assert "4 more reviews due beyond today" in card
+    stats = client.get("/stats/").get_data(as_text=True)
+    assert "the backlog takes about 3 days" in stats
+    page = client.get("/study/backlog?days=3").get_data(as_text=True)
+    assert "<strong>6 reviews</strong> due today" in page and "about 3 days" in page
+    assert page.count("<td>2</td><td>0</td><td>2</td>") == 3
+    response = auth.post("/study/backlog", {"days": "3"}, form_page="/study/backlog")
+    assert response.status_code == 302
+    assert "4 reviews moved" in client.get(response.headers["Location"]).get_data(as_text=True)

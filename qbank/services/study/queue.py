@@ -24,7 +24,7 @@ from qbank.models import CardState, Enrollment, Question, ReviewLog, User
 from qbank.services import access
 
 
-def _card_states(user: User, now: datetime) -> sa.Select[CardState]:
+def studied_cards(user: User, now: datetime) -> sa.Select[CardState]:
     return (
         sa.select(CardState)
         .join(Question, Question.id == CardState.question_id)
@@ -146,7 +146,7 @@ def _learning_ahead(now: datetime) -> sa.ColumnElement[bool]:
     return _learning_due(now + LEARN_AHEAD)
 
 
-def _review_due(today: date) -> sa.ColumnElement[bool]:
+def review_due(today: date) -> sa.ColumnElement[bool]:
     return sa.and_(CardState.state == scheduling.REVIEW, CardState.due_day <= today)
 
 
@@ -160,7 +160,7 @@ def _new_left(user: User, today: Today, due_reviews: int) -> int:
     return max(0, user.new_cards_per_day - today.new_done)
 
 
-def _overdueness(state: CardState, today: date) -> float:
+def overdueness(state: CardState, today: date) -> float:
     """How late a due review is for its interval: 3 days late on a 2-day interval is later
     than 3 days on a 60-day one (a card's memory fades in proportion to its interval)."""
     due_day = state.due_day or today
@@ -171,13 +171,13 @@ def _overdueness(state: CardState, today: date) -> float:
 def queue_for(user: User, now: datetime) -> Queue:
     """Today's queue: learning steps due, due reviews, new cards; limits applied."""
     today = today_for(user, now)
-    cards = _card_states(user, now)
+    cards = studied_cards(user, now)
     learning = db.session.scalars(
         cards.where(_learning_due(now)).order_by(CardState.due, CardState.id)
     ).all()
     due = sorted(
-        db.session.scalars(cards.where(_review_due(today.day))).all(),
-        key=lambda s: (-_overdueness(s, today.day), s.id),
+        db.session.scalars(cards.where(review_due(today.day))).all(),
+        key=lambda s: (-overdueness(s, today.day), s.id),
     )
     limit = _reviews_left(user, today)
     new_left = _new_left(user, today, len(due))
@@ -201,8 +201,8 @@ def queue_size(user: User, now: datetime) -> QueueSize:
             sa.select(sa.func.count()).select_from(statement.subquery())
         ).scalar_one()
 
-    cards = _card_states(user, now).with_only_columns(CardState.id)
-    due = count(cards.where(_review_due(today.day)))
+    cards = studied_cards(user, now).with_only_columns(CardState.id)
+    due = count(cards.where(review_due(today.day)))
     new_left = _new_left(user, today, due)
     learning = count(cards.where(_learning_due(now)))
     reviews = min(due, _reviews_left(user, today))
@@ -233,5 +233,5 @@ def pick_next(queue: Queue) -> tuple[str, int] | None:
 def due_count(user: User, now: datetime) -> int:
     """Cards due today that are still waiting: learning steps due now and due reviews."""
     day = study_day(now, user.timezone, user.rollover_hour)
-    due = _card_states(user, now).where(sa.or_(_learning_due(now), _review_due(day)))
+    due = studied_cards(user, now).where(sa.or_(_learning_due(now), review_due(day)))
     return db.session.execute(sa.select(sa.func.count()).select_from(due.subquery())).scalar_one()
