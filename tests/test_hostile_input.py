@@ -28,7 +28,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from qbank.extensions import db
-from qbank.models import QuestionSet, Role, User
+from qbank.models import CardState, QuestionSet, Role, User
 from qbank.services import (
     accounts,
     cohorts,
@@ -37,6 +37,7 @@ from qbank.services import (
     imports,
     reports,
     sessions,
+    study,
 )
 from tests.anki_decks import BASIC, Deck, Note, build_apkg
 from tests.bank_helpers import json_question, publish_set, qbank_json_file, tiny_png
@@ -117,9 +118,17 @@ class FormCollector(HTMLParser):
         self._textarea: tuple[str, list[str]] | None = None
         self._select: str | None = None  # the name of the <select> being read
         self._select_value: str | None = None
+        # A group of checkboxes is named by its fieldset's legend: [legend text, names].
+        self._fieldsets: list[tuple[list[str], list[str]]] = []
+        self._in_legend = False
+        self._group_labels: list[tuple[str, str]] = []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "fieldset":
+            self._fieldsets.append(([], []))
+        elif tag == "legend":
+            self._in_legend = True
         if tag == "form" and (a.get("method") or "").lower() == "post":
             self._form = PageForm(self.client, self.page, a.get("action") or self.page)
             self.forms.append(self._form)
@@ -138,6 +147,8 @@ class FormCollector(HTMLParser):
             self._ids[a["id"]] = name
         for _, _, inside in self._label_for:
             inside.append(name)
+        if tag == "input" and self._fieldsets and (a.get("type") or "") == "checkbox":
+            self._fieldsets[-1][1].append(name)
         if tag == "input":
             kind = (a.get("type") or "text").lower()
             if kind in ("checkbox", "radio") and "checked" in a:
@@ -158,8 +169,16 @@ class FormCollector(HTMLParser):
             self._textarea[1].append(data)
         for _, text, _ in self._label_for:
             text.append(data)
+        if self._in_legend and self._fieldsets:
+            self._fieldsets[-1][0].append(data)
 
     def handle_endtag(self, tag):
+        if tag == "legend":
+            self._in_legend = False
+        elif tag == "fieldset" and self._fieldsets:
+            legend, names = self._fieldsets.pop()
+            for name in {n for n in names if names.count(n) > 1}:
+                self._group_labels.append((name, " ".join("".join(legend).split())))
         if tag == "form":
             self._form = None
         elif tag == "textarea" and self._textarea and self._form:
@@ -181,6 +200,9 @@ class FormCollector(HTMLParser):
         super().close()
         for form in self.forms:
             names = set(form.names())
+            for name, legend in self._group_labels:
+                if name in names:
+                    form.labels.setdefault(name, (legend, True))
             for key, text, explicit in self._labels:
                 name = self._ids.get(key, key) if explicit else key
                 if name in names:
@@ -219,6 +241,22 @@ def world(create_user, clock, monkeypatch) -> World:
         admin, "set.json", qbank_json_file([json_question(1)]), None, None, "", now
     )
     reset = accounts.issue_reset_link(student, admin, now, timedelta(hours=24))
+    # A review overdue since yesterday, so the backlog page offers to spread it.
+    yesterday = study.today_for(admin, now).day - timedelta(days=1)
+    db.session.add(
+        CardState(
+            user_id=admin.id,
+            question_id=questions[1].id,
+            state=2,
+            stability=3.0,
+            difficulty=5.0,
+            due=now - timedelta(days=1),
+            due_day=yesterday,
+            last_review=now - timedelta(days=4),
+            last_review_day=yesterday - timedelta(days=3),
+            reps=2,
+        )
+    )
     # A second device, so Settings offers its logout forms.
     sessions.start_session(admin, now, timedelta(days=1), False, "Phone")
     db.session.commit()

@@ -19,8 +19,8 @@ button is the interval given.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
@@ -117,17 +117,53 @@ def first_memory(now: datetime) -> Memory:
     )
 
 
-def fuzz_days(interval_days: int, seed: str) -> int:
-    """Spread an interval as FSRS does, but the same way every time for the same seed."""
+@dataclass(frozen=True)
+class Balance:
+    """What load balancing knows when it picks a review's day within the fuzz range.
+
+    ``load``: review cards already due on each coming study day (days not given count 0).
+    ``weekday_weights``: the share of a normal day's reviews each weekday takes, Monday
+    first; 0.5 makes an easy day, which gets about half the reviews of the others.
+    """
+
+    load: Mapping[date, int] = field(default_factory=dict)
+    weekday_weights: tuple[float, ...] = (1.0,) * 7
+
+
+def fuzz_range(interval_days: int) -> tuple[int, int]:
+    """The days an interval may be moved to, as FSRS fuzzes (none under 2.5 days)."""
     if interval_days < 2.5:
-        return interval_days
+        return interval_days, interval_days
     delta = 1.0
     for band in FUZZ_RANGES:
         delta += band["factor"] * max(min(float(interval_days), band["end"]) - band["start"], 0.0)
     low = max(2, round(interval_days - delta))
     high = min(round(interval_days + delta), MAXIMUM_INTERVAL_DAYS)
-    low = min(low, high)
-    return random.Random(seed).randint(low, high)
+    return min(low, high), high
+
+
+def fuzz_days(
+    interval_days: int, seed: str, today: date | None = None, balance: Balance | None = None
+) -> int:
+    """Spread an interval as FSRS does, the same way every time for the same seed.
+
+    With a ``balance``, the day within the fuzz range is the one with the lightest load
+    for its weekday's weight (ties drawn with the seed), so reviews even out over the days
+    instead of piling up on some.
+    """
+    low, high = fuzz_range(interval_days)
+    rng = random.Random(seed)
+    if balance is None or today is None or low == high:
+        return rng.randint(low, high)
+
+    def cost(days: int) -> float:
+        day = today + timedelta(days=days)
+        weight = max(balance.weekday_weights[day.weekday()], 0.05)
+        return (balance.load.get(day, 0) + 1) / weight
+
+    costs = {days: cost(days) for days in range(low, high + 1)}
+    lightest = min(costs.values())
+    return rng.choice([days for days, c in costs.items() if c <= lightest * (1 + 1e-9)])
 
 
 def _utc(moment: datetime) -> datetime:
@@ -146,6 +182,7 @@ def review(
     prefs: Preferences,
     seed: str,
     calendar: Calendar,
+    balance: Balance | None = None,
 ) -> Memory:
     """Return the memory after answering with ``rating`` at ``now``, on the study day
     ``calendar`` puts ``now`` in."""
@@ -172,7 +209,7 @@ def review(
     after, _ = _scheduler(prefs).review_card(card, Rating(rating), shown_now)
     if after.state == State.Review:
         days = max(1, round((after.due - shown_now) / timedelta(days=1)))
-        day = today + timedelta(days=fuzz_days(days, f"{seed}:{memory.reps}"))
+        day = today + timedelta(days=fuzz_days(days, f"{seed}:{memory.reps}", today, balance))
         due_day: date | None = day
         due = calendar.start_of(day)
     else:  # a learning or relearning step: minutes from now
@@ -215,11 +252,18 @@ def wait(memory: Memory, after: Memory, now: datetime, calendar: Calendar) -> ti
 
 
 def intervals(
-    memory: Memory, now: datetime, prefs: Preferences, seed: str, calendar: Calendar
+    memory: Memory,
+    now: datetime,
+    prefs: Preferences,
+    seed: str,
+    calendar: Calendar,
+    balance: Balance | None = None,
 ) -> dict[int, timedelta]:
     """The wait each rating would give, exactly as ``review`` would give it."""
     return {
-        rating: wait(memory, review(memory, rating, now, prefs, seed, calendar), now, calendar)
+        rating: wait(
+            memory, review(memory, rating, now, prefs, seed, calendar, balance), now, calendar
+        )
         for rating in RATINGS
     }
 

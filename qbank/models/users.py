@@ -65,6 +65,9 @@ class User(UserMixin, Model):
     new_cards_per_day: Mapped[int] = mapped_column(default=20)
     # While more reviews are due than today's limit leaves, new cards wait.
     new_cards_wait_for_reviews: Mapped[bool] = mapped_column(default=True)
+    # Each weekday's share of a normal day's reviews in percent, Monday first (None: all
+    # 100): a lighter day gets fewer reviews when load balancing picks review days.
+    easy_days: Mapped[list[int] | None] = mapped_column(sa.JSON)
     max_reviews_per_day: Mapped[int] = mapped_column(default=200)
     confirm_rating: Mapped[bool] = mapped_column(default=False)
     fsrs_parameters: Mapped[list[float] | None] = mapped_column(sa.JSON)

@@ -12,6 +12,13 @@ from qbank.extensions import db
 from qbank.models import User
 from qbank.services.gamification import change_daily_goal
 
+LIGHTER_DAY_PERCENT = 50
+
+
+def lighter_weekdays(user: User) -> frozenset[int]:
+    """The weekdays (0 Monday) the student chose to keep light."""
+    return frozenset(d for d, p in enumerate(user.easy_days or ()) if p < 100)
+
 
 class GoalStart(enum.StrEnum):
     """When a newly chosen daily goal starts counting."""
@@ -31,6 +38,7 @@ class StudySettings:
     confirm_rating: bool
     daily_goal: Goal
     new_cards_wait_for_reviews: bool = True
+    lighter_weekdays: frozenset[int] = frozenset()  # 0 Monday to 6 Sunday: half the reviews
 
 
 def update_study_settings(user: User, settings: StudySettings, now: datetime) -> GoalStart | None:
@@ -51,6 +59,11 @@ def update_study_settings(user: User, settings: StudySettings, now: datetime) ->
     user.max_reviews_per_day = settings.max_reviews_per_day
     user.confirm_rating = settings.confirm_rating
     user.new_cards_wait_for_reviews = settings.new_cards_wait_for_reviews
+    user.easy_days = (
+        [LIGHTER_DAY_PERCENT if day in settings.lighter_weekdays else 100 for day in range(7)]
+        if settings.lighter_weekdays
+        else None
+    )
     db.session.flush()
     if starts is None:
         return None

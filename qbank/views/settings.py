@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import calendar
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, SelectField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from qbank import clock
 from qbank.database import write_transaction
@@ -18,7 +27,12 @@ from qbank.domain.gamification import Goal
 from qbank.models import DailyGoal
 from qbank.presentation import charts, words
 from qbank.services import fsrs_tuning, sessions
-from qbank.services.settings import GoalStart, StudySettings, update_study_settings
+from qbank.services.settings import (
+    GoalStart,
+    StudySettings,
+    lighter_weekdays,
+    update_study_settings,
+)
 from qbank.views.forms import ActionForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -53,6 +67,17 @@ class StudySettingsForm(FlaskForm):
         description=(
             "While more reviews are due than your daily maximum, new cards wait, so the "
             "backlog shrinks instead of growing."
+        ),
+    )
+    lighter_weekdays = SelectMultipleField(
+        "Lighter days",
+        choices=[SelectChoice(n, day) for n, day in enumerate(calendar.day_name)],
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        description=(
+            "Days that get about half the reviews of the others: reviews are moved a day or "
+            "two within their normal spread, never made due later than FSRS allows."
         ),
     )
     confirm_rating = BooleanField(
@@ -107,6 +132,8 @@ def _page(
 def study_settings() -> ResponseReturnValue:
     """Change time zone, day rollover, retention and daily limits."""
     form = StudySettingsForm(obj=current_user)
+    if request.method == "GET":
+        form.lighter_weekdays.data = sorted(lighter_weekdays(current_user))
     form.timezone.choices = timezone_choices()
     if form.validate_on_submit():
         with write_transaction():
@@ -121,6 +148,7 @@ def study_settings() -> ResponseReturnValue:
                     confirm_rating=form.confirm_rating.data,
                     daily_goal=Goal(form.daily_goal.data, form.daily_goal_answers.data),
                     new_cards_wait_for_reviews=form.new_cards_wait_for_reviews.data,
+                    lighter_weekdays=frozenset(form.lighter_weekdays.data or ()),
                 ),
                 clock.now(),
             )

@@ -138,3 +138,41 @@ def test_review_needs_a_known_rating():
 )
 def test_waits_are_described_briefly(wait, text):
     assert s.describe_interval(wait) == text
+
+
+def test_load_balancing_picks_the_lightest_day_in_the_fuzz_range():
+    today = NOW.date()
+    low, high = s.fuzz_range(30)
+    assert (low, high) == (27, 33)
+    load = {today + timedelta(days=d): 10 for d in range(low, high + 1)}
+    load[today + timedelta(days=31)] = 2
+    picked = {s.fuzz_days(30, f"card:{n}", today, s.Balance(load)) for n in range(50)}
+    assert picked == {31}
+    # Equal loads: spread like plain fuzz, over the whole range.
+    even = {s.fuzz_days(30, f"card:{n}", today, s.Balance()) for n in range(200)}
+    assert even == set(range(low, high + 1))
+
+
+def test_an_easy_day_gets_about_half_the_reviews():
+    today = NOW.date()  # a Monday
+    sunday_half = s.Balance(weekday_weights=(1, 1, 1, 1, 1, 1, 0.5))
+    load: dict = {}
+    for n in range(700):  # schedule cards one by one, each seeing the load so far
+        days = s.fuzz_days(30, f"card:{n}", today, s.Balance(load, sunday_half.weekday_weights))
+        day = today + timedelta(days=days)
+        load[day] = load.get(day, 0) + 1
+    sundays = [n for day, n in load.items() if day.weekday() == 6]
+    others = [n for day, n in load.items() if day.weekday() != 6]
+    assert sundays and max(sundays) <= 0.6 * min(others)
+
+
+@pytest.mark.parametrize("ratings", [[3, 3, 3], [1, 3, 3, 4]])
+def test_intervals_shown_equal_intervals_given_with_load_balancing(ratings):
+    memory = walk(ratings)
+    now = memory.due + timedelta(hours=3)
+    today = BERLIN.day_of(now)
+    balance = s.Balance({today + timedelta(days=d): d % 3 for d in range(1, 60)})
+    shown = s.intervals(memory, now, PREFS, "7:42", BERLIN, balance)
+    for rating, wait in shown.items():
+        after = s.review(memory, rating, now, PREFS, "7:42", BERLIN, balance)
+        assert s.wait(memory, after, now, BERLIN) == wait

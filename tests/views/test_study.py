@@ -223,6 +223,28 @@ def test_settings_are_saved_and_checked(client, auth, student):
     ) == ("Asia/Tokyo", 5, 0.85, True)
 
 
+def test_a_student_keeps_sundays_light_and_new_cards_wait_by_choice(client, auth, student, clock):
+    settings = {
+        "timezone": "Europe/Berlin",
+        "rollover_hour": "4",
+        "desired_retention": "0.90",
+        "new_cards_per_day": "20",
+        "max_reviews_per_day": "200",
+        "daily_goal": "all_due",
+        "daily_goal_answers": "20",
+    }
+    auth.post("/settings/", {**settings, "lighter_weekdays": ["6"]})
+    db.session.refresh(student)
+    assert student.easy_days == [100, 100, 100, 100, 100, 100, 50]
+    assert not student.new_cards_wait_for_reviews  # unticked on the form
+    assert study.balance_of(student, clock.now()).weekday_weights[6] == 0.5
+    page = client.get("/settings/").get_data(as_text=True)
+    assert '<input checked id="lighter_weekdays-6"' in page
+    auth.post("/settings/", {**settings, "new_cards_wait_for_reviews": "y"})
+    db.session.refresh(student)
+    assert student.easy_days is None and student.new_cards_wait_for_reviews
+
+
 def test_a_student_chooses_a_daily_goal(client, auth, student):
     settings = {
         "timezone": "Europe/Berlin",

@@ -28,6 +28,7 @@ from qbank.services.gamification import (
 from qbank.services.study.cards import (
     answer_token,
     apply_memory,
+    balance_of,
     calendar_of,
     card_seed,
     last_log,
@@ -103,7 +104,13 @@ def record_answer(
     state = state_of(user, question_id)
     before = memory_of(state) if state else scheduling.first_memory(now)
     after = scheduling.review(
-        before, rating, now, preferences_of(user), card_seed(user, question_id), calendar_of(user)
+        before,
+        rating,
+        now,
+        preferences_of(user),
+        card_seed(user, question_id),
+        calendar_of(user),
+        balance_of(user, now),
     )
     log = ReviewLog(
         user_id=user.id,

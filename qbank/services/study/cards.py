@@ -34,6 +34,28 @@ def calendar_of(user: User) -> Calendar:
     return Calendar(user.timezone, user.rollover_hour)
 
 
+# Load balancing looks this far ahead; a review due later is fuzzed without it.
+BALANCE_DAYS = 200
+
+
+def balance_of(user: User, now: datetime) -> scheduling.Balance:
+    """The student's review load on each coming study day, and their easy days."""
+    today = calendar_of(user).day_of(now)
+    rows = db.session.execute(
+        sa.select(CardState.due_day, sa.func.count())
+        .where(
+            CardState.user_id == user.id,
+            CardState.state == scheduling.REVIEW,
+            CardState.suspended.is_(False),
+            CardState.due_day > today,
+            CardState.due_day <= today + timedelta(days=BALANCE_DAYS),
+        )
+        .group_by(CardState.due_day)
+    ).all()
+    weights = tuple(p / 100 for p in user.easy_days) if user.easy_days else (1.0,) * 7
+    return scheduling.Balance({day: n for day, n in rows if day is not None}, weights)
+
+
 def card_seed(user: User, question_id: int) -> str:
     return f"{user.id}:{question_id}"
 
@@ -141,7 +163,12 @@ def card_view(user: User, question_id: int, now: datetime, secret: str) -> CardV
         token=answer_token(secret, user, question_id, last_log_id(user, question_id)),
         stamp=issue_stamp(secret, user, question_id, now),
         intervals=scheduling.intervals(
-            memory, now, preferences_of(user), card_seed(user, question_id), calendar_of(user)
+            memory,
+            now,
+            preferences_of(user),
+            card_seed(user, question_id),
+            calendar_of(user),
+            balance_of(user, now),
         ),
     )
 
@@ -165,17 +192,23 @@ def answered_card(user: User, review: ReviewLog) -> AnsweredCard:
         if review.state_before
         else scheduling.first_memory(review.reviewed_at)
     )
+    calendar = calendar_of(user)
+    intervals = scheduling.intervals(
+        before,
+        review.reviewed_at,
+        preferences_of(user),
+        card_seed(user, review.question_id),
+        calendar,
+    )
+    # The rating given shows the wait it gave (load balancing may have moved it within the
+    # fuzz range); the others, what they would have given without the load of that moment.
+    after = Memory.from_json(review.state_after)
+    intervals[review.rating] = scheduling.wait(before, after, review.reviewed_at, calendar)
     return AnsweredCard(
         review=review,
         version=version,
         options=answers.shuffled_options(version.options, user.id, review.question_id),
-        intervals=scheduling.intervals(
-            before,
-            review.reviewed_at,
-            preferences_of(user),
-            card_seed(user, review.question_id),
-            calendar_of(user),
-        ),
+        intervals=intervals,
     )
 
 
