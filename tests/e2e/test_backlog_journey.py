@@ -1,0 +1,71 @@
+"""Back from a break: a student sees their backlog, spreads it over four days, and studies."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from qbank.extensions import db
+from qbank.models import CardState, User
+from qbank.services import study
+from qbank.services.enrollment import enroll
+from tests.bank_helpers import publish_set
+from tests.e2e.support import log_in, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def returning_student(live_app, live_clock, make_account):
+    """A student with 12 reviews overdue by 1 to 12 days and a limit of 5 a day."""
+    faculty_email, _ = make_account()
+    email, password = make_account()
+    with live_app.app_context():
+        now = live_clock.now()
+        owner = db.session.scalar(sa.select(User).where(User.email == faculty_email))
+        student = db.session.scalar(sa.select(User).where(User.email == email))
+        student.timezone, student.max_reviews_per_day = "Europe/Berlin", 5
+        question_set = publish_set(owner, now, 12, f"Backlog {email}")
+        enroll(student, question_set, now)
+        today = study.today_for(student, now).day
+        for n, question in enumerate(sorted(question_set.questions, key=lambda q: q.position)):
+            due_day = today - timedelta(days=n + 1)
+            db.session.add(
+                CardState(
+                    user_id=student.id,
+                    question_id=question.id,
+                    state=2,
+                    stability=10.0,
+                    difficulty=5.0,
+                    due=now - timedelta(days=n + 1),
+                    due_day=due_day,
+                    last_review=now - timedelta(days=n + 11),
+                    last_review_day=due_day - timedelta(days=10),
+                    reps=3,
+                )
+            )
+        db.session.commit()
+    return email, password
+
+
+def test_a_backlog_is_spread_over_the_days_the_student_chooses(page, returning_student):
+    email, password = returning_student
+    log_in(page, email, password)
+    page.goto("/study/")
+    notice = page.get_by_text("7 more reviews due beyond today's limit")
+    expect(notice).to_be_visible()
+    expect(page.get_by_text("I guessed")).to_be_visible()
+    screenshot(page, "study-card-behind")
+    page.get_by_role("link", name="See how long they take, or spread them out").click()
+    expect(page.get_by_role("heading", name="Your reviews due")).to_be_visible()
+    expect(page.get_by_text("it takes about 3 days")).to_be_visible()
+    page.get_by_label("Spread over").select_option("4")
+    page.get_by_role("button", name="Show the plan").click()
+    plan = page.get_by_role("table", name="The plan over 4 days")
+    expect(plan.get_by_role("row")).to_have_count(5)  # the header and four days
+    screenshot(page, "backlog-plan")
+    page.get_by_role("button", name="Spread over 4 days").click()
+    expect(page.get_by_text("9 reviews moved to the coming days")).to_be_visible()
+    expect(page.get_by_text("more reviews due beyond today's limit")).to_have_count(0)
+    expect(page.get_by_text("3 to review")).to_be_visible()
