@@ -69,9 +69,7 @@ def test_learning_steps_come_first_when_due(student, published_set, clock):
     assert next_question(student, clock.now()) == first
 
 
-def test_overdue_reviews_come_most_overdue_for_their_interval_first(
-    student, published_set, clock
-):
+def test_overdue_reviews_come_most_overdue_for_their_interval_first(student, published_set, clock):
     question_set = published_set(3)
     enrollment.enroll(student, question_set, clock.now())
     db.session.commit()
