@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -49,10 +50,20 @@ def _num(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def _svg(css_class: str, width: float, height: float, label: str, parts: list[str]) -> Markup:
+def _svg(
+    css_class: str,
+    width: float,
+    height: float,
+    label: str,
+    parts: list[str],
+    title: str | None = None,
+) -> Markup:
+    """An ``role="img"`` chart; ``title`` gives it a ``<title>`` (a tooltip) and the label
+    (its figures, for a screen reader) also goes in a ``<desc>``."""
+    named = f"<title>{escape(title)}</title><desc>{escape(label)}</desc>" if title else ""
     return Markup(
         f'<svg xmlns="{SVG_NS}" class="chart {css_class}" viewBox="0 0 {_num(width)} '
-        f'{_num(height)}" role="img" aria-label="{escape(label)}">{"".join(parts)}</svg>'
+        f'{_num(height)}" role="img" aria-label="{escape(label)}">{named}{"".join(parts)}</svg>'
     )
 
 
@@ -311,3 +322,124 @@ def workload_chart(points: Sequence[tuple[float, float, float]]) -> Markup:
         f"{r:.2f}: {rev:.0f} reviews a day, {mem:,.0f} cards remembered" for r, rev, mem in points
     )
     return _svg("chart-bars", width, max(len(points) * row_h, 1), label + ".", parts)
+
+
+class CurveMark(NamedTuple):
+    """A moment marked on a forgetting curve: "Today", "Due", "Exam"."""
+
+    name: str
+    days: float  # after the last review
+    chance: float  # of recall then, 0 to 1
+    day: date
+
+
+def _axis_step(raw: float) -> float:
+    """The round step (1, 2 or 5 times a power of ten) at least ``raw``."""
+    power = 10 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if raw <= m * power)
+
+
+def _percent(chance: float) -> str:
+    return f"{chance * 100:.0f}%"
+
+
+def forgetting_curve(
+    curve: Sequence[tuple[float, float]],
+    last_review: date,
+    target: float,
+    marks: Sequence[CurveMark],
+) -> Markup:
+    """Draw the chance of recall against days since the last review, ``curve`` being
+    (days, chance) points, with a dashed line at the ``target`` retention and a line at
+    each mark (today, the due day), named above the plot."""
+    width, height = 320, 180
+    left, right, bottom = 34, 8, 20
+    top = 8 + 12 * len(marks)  # a row of names per mark, so close marks never overlap
+    plot_w, plot_h = width - left - right, height - top - bottom
+    base = top + plot_h
+    span = max((days for days, _ in curve), default=1.0) or 1.0
+    lowest = min([chance for _, chance in curve] + [target] + [m.chance for m in marks])
+    step = 0.1 if lowest >= 0.55 else 0.2
+    floor = max(0.0, 1 - step * math.ceil((1 - max(lowest - 0.05, 0.0)) / step - 1e-9))
+
+    def x(days: float) -> float:
+        return left + plot_w * min(days, span) / span
+
+    def y(chance: float) -> float:
+        return base - plot_h * (chance - floor) / (1 - floor)
+
+    parts = []
+    tick = 1.0
+    while tick >= floor - 1e-9:
+        parts.append(
+            f'<line x1="{left}" y1="{_num(y(tick))}" x2="{width - right}" y2="{_num(y(tick))}" '
+            'class="grid"/>'
+        )
+        parts.append(
+            _text(left - 4, y(tick) + 3.5, _percent(tick), anchor="end", class_="ink-muted")
+        )
+        tick -= step
+    if span < 2:  # a learning card: hours
+        hours = _axis_step(span * 24 / 4)
+        ticks = [(h / 24, f"{h:g} h") for h in _steps(span * 24, hours)]
+    else:
+        days_step = _axis_step(span / 4)
+        ticks = [(d, f"{d:g} d") for d in _steps(span, days_step)]
+    for days, name in ticks:
+        parts.append(_text(x(days), height - 6, name, anchor="middle", class_="ink-muted"))
+
+    end_chance = curve[-1][1] if curve else target
+    parts.append(
+        f'<line class="grid target-line" x1="{left}" y1="{_num(y(target))}" '
+        f'x2="{width - right}" y2="{_num(y(target))}" stroke-dasharray="4 3"/>'
+    )
+    label_y = y(target) - 3 if end_chance < target else y(target) + 10
+    parts.append(
+        _text(width - right, label_y, f"Target {_percent(target)}", 9, "end", class_="ink-muted")
+    )
+    if curve:
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{_num(x(days))},{_num(y(chance))}"
+            for i, (days, chance) in enumerate(curve)
+        )
+        parts.append(f'<path class="curve" d="{path}"/>')
+
+    for row, mark in enumerate(marks):
+        mx, my = x(mark.days), y(mark.chance)
+        name_y = 9 + 12 * row
+        anchor = "end" if mx > left + plot_w * 0.75 else "start"
+        shift = -3 if anchor == "end" else 3
+        dash = "" if row == 0 else ' stroke-dasharray="2 2"'
+        tip = f"{mark.name}, {long_date(mark.day)}: {_percent(mark.chance)} chance of recall"
+        parts.append(
+            f'<g class="mark" data-mark="{escape(mark.name)}"><title>{escape(tip)}</title>'
+            f'<line class="today" x1="{_num(mx)}" y1="{_num(name_y + 3)}" x2="{_num(mx)}" '
+            f'y2="{_num(base)}"{dash}/>'
+            f'<circle class="bar" cx="{_num(mx)}" cy="{_num(my)}" r="3.5"/>'
+            + _text(
+                mx + shift, name_y, f"{mark.name} {_percent(mark.chance)}", 10, anchor, class_="ink"
+            )
+            + "</g>"
+        )
+
+    figures = "; ".join(
+        f"{mark.name.lower()} ({long_date(mark.day)}) {_percent(mark.chance)}" for mark in marks
+    )
+    label = (
+        f"Chance of recall since your last review on {long_date(last_review)}, against your "
+        f"target of {_percent(target)}: {figures or 'no figures'}"
+    )
+    if curve:
+        label += f"; {_percent(end_chance)} after {_days(curve[-1][0])}"
+    return _svg("chart-curve", width, height, label + ".", parts, title="Forgetting curve")
+
+
+def _steps(end: float, step: float) -> list[float]:
+    count = int(end / step + 1e-9)
+    return [round(step * i, 6) for i in range(count + 1)]
+
+
+def _days(days: float) -> str:
+    if days < 2:
+        return _plural(round(days * 24), "hour")
+    return _plural(round(days), "day")

@@ -6,8 +6,10 @@ from datetime import date, timedelta
 import pytest
 
 from qbank.presentation.charts import (
+    CurveMark,
     describe_duration,
     due_forecast_chart,
+    forgetting_curve,
     heat_level,
     heat_thresholds,
     nice_ceiling,
@@ -195,6 +197,79 @@ def test_share_bars_without_rows_are_still_well_formed():
 )
 def test_durations_read_briefly(ms, text):
     assert describe_duration(ms) == text
+
+
+def curve_points(stability: float, span: float, samples: int = 20) -> list[tuple[float, float]]:
+    """A forgetting curve that falls to 90% after ``stability`` days."""
+    return [
+        (span * i / samples, 0.9 ** (span * i / samples / stability)) for i in range(samples + 1)
+    ]
+
+
+def path_points(root: ET.Element) -> list[tuple[float, float]]:
+    d = root.find("svg:path[@class='curve']", NS).get("d")
+    return [tuple(map(float, point.split(","))) for point in d.replace("M", "").split("L")]
+
+
+LAST_REVIEW = date(2026, 3, 2)
+TODAY_MARK = CurveMark("Today", 3.0, 0.9**0.3, date(2026, 3, 5))
+DUE_MARK = CurveMark("Due", 10.0, 0.9, date(2026, 3, 12))
+
+
+def test_forgetting_curve_falls_from_full_recall_at_the_last_review():
+    root = parse(forgetting_curve(curve_points(10, 20), LAST_REVIEW, 0.9, [TODAY_MARK, DUE_MARK]))
+    points = path_points(root)
+    assert len(points) == 21
+    (x0, y0), (x_end, y_end) = points[0], points[-1]
+    assert (x0, y0) == (34, 32)  # the left edge, at the 100% gridline below two rows of names
+    assert x_end == 312 and y_end > y0
+    assert [y for _, y in points] == sorted(y for _, y in points)
+
+
+def test_forgetting_curve_marks_today_and_the_due_day_where_they_fall():
+    root = parse(forgetting_curve(curve_points(10, 20), LAST_REVIEW, 0.9, [TODAY_MARK, DUE_MARK]))
+    marks = {g.get("data-mark"): g for g in root.iterfind("svg:g[@class='mark']", NS)}
+    assert list(marks) == ["Today", "Due"]
+    assert tip(marks["Today"]) == "Today, 5 March 2026: 97% chance of recall"
+    assert tip(marks["Due"]) == "Due, 12 March 2026: 90% chance of recall"
+    today_x = float(marks["Today"].find("svg:line", NS).get("x1"))
+    due_x = float(marks["Due"].find("svg:line", NS).get("x1"))
+    assert due_x - 34 == pytest.approx((today_x - 34) * 10 / 3, abs=0.1)
+    assert [t.text for t in root.iterfind("svg:g/svg:text", NS)] == ["Today 97%", "Due 90%"]
+    # The due day's dot sits on the target line.
+    target = root.find("svg:line[@class='grid target-line']", NS)
+    assert marks["Due"].find("svg:circle", NS).get("cy") == target.get("y1")
+
+
+def test_forgetting_curve_reads_its_figures_to_a_screen_reader():
+    root = parse(forgetting_curve(curve_points(10, 20), LAST_REVIEW, 0.9, [TODAY_MARK, DUE_MARK]))
+    label = root.get("aria-label")
+    assert label == (
+        "Chance of recall since your last review on 2 March 2026, against your target of 90%: "
+        "today (5 March 2026) 97%; due (12 March 2026) 90%; 81% after 20 days."
+    )
+    assert root.find("svg:title", NS).text == "Forgetting curve"
+    assert root.find("svg:desc", NS).text == label
+
+
+def test_forgetting_curve_axis_reaches_below_the_lowest_chance():
+    gentle = parse(forgetting_curve(curve_points(10, 20), LAST_REVIEW, 0.9, []))
+    percents = [t.text for t in gentle.iterfind("svg:text", NS) if t.text.endswith("%")]
+    assert percents[:3] == ["100%", "90%", "80%"] and percents[3] == "70%"
+    steep = parse(forgetting_curve(curve_points(2, 40), LAST_REVIEW, 0.9, []))
+    percents = [t.text for t in steep.iterfind("svg:text", NS) if t.text.endswith("%")]
+    assert percents == ["100%", "80%", "60%", "40%", "20%", "0%", "Target 90%"]
+
+
+def test_forgetting_curve_counts_days_or_hours_along_the_bottom():
+    days = parse(forgetting_curve(curve_points(10, 20), LAST_REVIEW, 0.9, []))
+    assert [t.text for t in days.iterfind("svg:text", NS) if t.text.endswith(" d")] == [
+        "0 d", "5 d", "10 d", "15 d", "20 d",
+    ]  # fmt: skip
+    learning = parse(forgetting_curve(curve_points(0.4, 0.8), LAST_REVIEW, 0.9, []))
+    hours = [t.text for t in learning.iterfind("svg:text", NS) if t.text.endswith(" h")]
+    assert hours == ["0 h", "5 h", "10 h", "15 h"]
+    assert learning.get("aria-label").endswith("after 19 hours.")
 
 
 def _heat(cell) -> int:

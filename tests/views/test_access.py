@@ -43,6 +43,7 @@ PROTECTED = [
         None,
     ),
     ("GET", "/study/cards/<int:question_id>/report", "/study/cards/1/report", None),
+    ("GET", "/study/cards/<int:question_id>/info", "/study/cards/1/info", None),
     ("POST", "/study/cards/<int:question_id>/report", "/study/cards/1/report", None),
     ("GET", "/library/", "/library/", None),
     ("POST", "/library/<int:set_id>/<any(enroll, unenroll):choice>", "/library/1/enroll", None),

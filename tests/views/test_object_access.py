@@ -253,6 +253,23 @@ CASES = [
         data={"reason": "typo", "comment": "by the table"},
         effect=reported,
     ),
+    # Card info: whoever may see the question sees their own card of it; a removed member's
+    # history stays, but its page closes with the sharing.
+    Case(
+        "GET",
+        "/study/cards/<int:question_id>/info",
+        "/study/cards/{cohort_q}/info",
+        outcome(404, owner=200, admin=200, rep=200, member=200),
+    ),
+    Case(
+        "GET",
+        "/study/cards/<int:question_id>/info",
+        "/study/cards/{private_q}/info",
+        outcome(404, owner=200, admin=200),
+    ),
+    Case(
+        "GET", "/study/cards/<int:question_id>/info", "/study/cards/{public_q}/info", outcome(200)
+    ),
     Case(
         "POST",
         "/library/<int:set_id>/<any(enroll, unenroll):choice>",
