@@ -243,7 +243,7 @@ def with_study_days(memory: Memory, calendar: Calendar) -> Memory:
     return replace(memory, last_day=last_day, due_day=due_day, due=calendar.start_of(due_day))
 
 
-def wait(memory: Memory, after: Memory, now: datetime, calendar: Calendar) -> timedelta:
+def wait(after: Memory, now: datetime, calendar: Calendar) -> timedelta:
     """How long a rating puts the card off, as its button says it: whole study days for a
     review ("4 d" from today, whatever the hour), minutes for a step."""
     if after.due_day is not None:
@@ -261,9 +261,7 @@ def intervals(
 ) -> dict[int, timedelta]:
     """The wait each rating would give, exactly as ``review`` would give it."""
     return {
-        rating: wait(
-            memory, review(memory, rating, now, prefs, seed, calendar, balance), now, calendar
-        )
+        rating: wait(review(memory, rating, now, prefs, seed, calendar, balance), now, calendar)
         for rating in RATINGS
     }
 

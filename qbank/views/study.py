@@ -143,9 +143,9 @@ def answer() -> ResponseReturnValue:
         flash(f"Badge earned: {badge.name}. {badge.description}", "badge")
     if not is_choice:
         after = Memory.from_json(log.state_after)
+        wait = scheduling.wait(after, log.reviewed_at, study.calendar_of(current_user))
         flash(
-            f"{scheduling.RATING_NAMES[log.rating]}: next in "
-            f"{scheduling.describe_interval(after.due - log.reviewed_at)}.",
+            f"{scheduling.RATING_NAMES[log.rating]}: next in {scheduling.describe_interval(wait)}.",
             "success",
         )
         return redirect(url_for("study.today"))

@@ -46,7 +46,7 @@ def test_intervals_shown_equal_intervals_given(ratings):
     shown = s.intervals(memory, now, PREFS, "7:42", BERLIN)
     for rating, wait in shown.items():
         after = s.review(memory, rating, now, PREFS, "7:42", BERLIN)
-        assert s.wait(memory, after, now, BERLIN) == wait
+        assert s.wait(after, now, BERLIN) == wait
 
 
 def at(hour, day=2, minute=0):
@@ -74,7 +74,7 @@ def test_a_review_is_due_on_a_study_day_from_its_start():
     memory = s.review(s.first_memory(at(22)), s.EASY, at(22), PREFS, "1:1", BERLIN)
     assert memory.due == BERLIN.start_of(memory.due_day)
     assert memory.due.astimezone(BERLIN_ZONE).hour == 4
-    wait = s.wait(s.first_memory(at(22)), memory, at(22), BERLIN)
+    wait = s.wait(memory, at(22), BERLIN)
     assert wait == timedelta(days=(memory.due_day - BERLIN.day_of(at(22))).days)
 
 
@@ -175,4 +175,4 @@ def test_intervals_shown_equal_intervals_given_with_load_balancing(ratings):
     shown = s.intervals(memory, now, PREFS, "7:42", BERLIN, balance)
     for rating, wait in shown.items():
         after = s.review(memory, rating, now, PREFS, "7:42", BERLIN, balance)
-        assert s.wait(memory, after, now, BERLIN) == wait
+        assert s.wait(after, now, BERLIN) == wait

@@ -203,7 +203,7 @@ def answered_card(user: User, review: ReviewLog) -> AnsweredCard:
     # The rating given shows the wait it gave (load balancing may have moved it within the
     # fuzz range); the others, what they would have given without the load of that moment.
     after = Memory.from_json(review.state_after)
-    intervals[review.rating] = scheduling.wait(before, after, review.reviewed_at, calendar)
+    intervals[review.rating] = scheduling.wait(after, review.reviewed_at, calendar)
     return AnsweredCard(
         review=review,
         version=version,
