@@ -232,6 +232,7 @@ def world(create_user, clock, monkeypatch) -> World:
     report = reports.report_question(student, questions[0].id, "typo", "", now)
     cohort = cohorts.create_cohort("Year 1", admin, "UTC", now)
     cohorts.add_member(cohort, student, now)
+    cohorts.assign_set(cohort, question_set, admin, now)  # so its exam day can be set
     # A teacher who works with one cohort and could be given the other: the admin's page
     # for them offers both forms.
     teacher = create_user(role=Role.FACULTY, email="teacher@example.edu")

@@ -28,6 +28,7 @@ from typing import Any
 from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import FUZZ_RANGES
 
+from qbank.domain import exams
 from qbank.domain.days import Calendar
 
 LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
@@ -183,6 +184,7 @@ def review(
     seed: str,
     calendar: Calendar,
     balance: Balance | None = None,
+    exam_day: date | None = None,
 ) -> Memory:
     """Return the memory after answering with ``rating`` at ``now``, on the study day
     ``calendar`` puts ``now`` in."""
@@ -210,6 +212,19 @@ def review(
     if after.state == State.Review:
         days = max(1, round((after.due - shown_now) / timedelta(days=1)))
         day = today + timedelta(days=fuzz_days(days, f"{seed}:{memory.reps}", today, balance))
+        if exam_day is not None:
+            recall = exams.recall_after(
+                after.stability, (exam_day - today).days, prefs.parameters[20]
+            )
+            day = exams.review_day_before_exam(
+                day,
+                today,
+                exam_day,
+                recall,
+                prefs.desired_retention,
+                f"{seed}:{memory.reps}:exam",
+                balance.load if balance else None,
+            )
         due_day: date | None = day
         due = calendar.start_of(day)
     else:  # a learning or relearning step: minutes from now
@@ -258,10 +273,13 @@ def intervals(
     seed: str,
     calendar: Calendar,
     balance: Balance | None = None,
+    exam_day: date | None = None,
 ) -> dict[int, timedelta]:
     """The wait each rating would give, exactly as ``review`` would give it."""
     return {
-        rating: wait(review(memory, rating, now, prefs, seed, calendar, balance), now, calendar)
+        rating: wait(
+            review(memory, rating, now, prefs, seed, calendar, balance, exam_day), now, calendar
+        )
         for rating in RATINGS
     }
 

@@ -27,7 +27,7 @@ from qbank.models.questions import (
     question_tags,
     question_version_media,
 )
-from qbank.models.study import CardState, Enrollment, ReviewLog, ReviewMode
+from qbank.models.study import CardState, Enrollment, ExamDate, ReviewLog, ReviewMode
 from qbank.models.throttle import ThrottleCounter
 from qbank.models.users import (
     DailyGoal,
@@ -51,6 +51,7 @@ __all__ = [
     "DailyActivity",
     "DailyGoal",
     "Enrollment",
+    "ExamDate",
     "ImportUpload",
     "MediaFile",
     "MediaUpload",

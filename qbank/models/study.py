@@ -1,4 +1,4 @@
-"""What students study: enrollments, per-card FSRS state and the append-only review log."""
+"""What students study: enrollments, exam dates, per-card FSRS state and the review log."""
 
 from __future__ import annotations
 
@@ -25,6 +25,34 @@ class Enrollment(Model):
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Unenrolling hides the cards but keeps the history; re-enrolling clears it.
     unenrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ExamDate(Model):
+    """The day of an exam on a set: a student's own, or a cohort's for all its members.
+
+    A student's own date comes first; otherwise the earliest coming one of their cohorts.
+    """
+
+    __tablename__ = "exam_dates"
+    __table_args__ = (
+        sa.UniqueConstraint("set_id", "user_id"),
+        sa.UniqueConstraint("set_id", "cohort_id"),
+        sa.CheckConstraint("(user_id IS NULL) != (cohort_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("question_sets.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    cohort_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date]
+    set_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CardState(Model):

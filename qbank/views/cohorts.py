@@ -32,8 +32,8 @@ from qbank.domain.spreadsheets import guard_cell
 from qbank.extensions import db
 from qbank.models import Cohort, Membership, QuestionSet
 from qbank.presentation import words
-from qbank.services import cohorts, leaderboard
-from qbank.views.forms import ActionForm
+from qbank.services import cohorts, exams, leaderboard
+from qbank.views.forms import ActionForm, ExamDayForm
 
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 
@@ -244,6 +244,7 @@ def manage(cohort_id: int) -> ResponseReturnValue:
         action=ActionForm(),
         invite=InviteForm(),
         sets=cohorts.assignable_sets(cohort),
+        exam_days=exams.cohort_exam_days(cohort),
         faculty=cohorts.cohort_faculty(cohort),
         join_url=url_for("cohorts.join_link", code=cohort.join_code, _external=True),
     )
@@ -292,6 +293,41 @@ def command(cohort_id: int, command: str) -> ResponseReturnValue:
     else:
         flash(message, "success")
     return redirect(url_for("cohorts.manage", cohort_id=cohort_id))
+
+
+@bp.post("/<int:cohort_id>/exams/<int:set_id>")
+@login_required
+def exam(cohort_id: int, set_id: int) -> ResponseReturnValue:
+    """The rep gives an assigned set an exam day for every member, or clears it."""
+    cohort, _ = get_cohort(cohort_id, rep=True)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    question_set = db.session.get(QuestionSet, set_id)
+    if question_set is None:
+        abort(404)
+    back = redirect(url_for("cohorts.manage", cohort_id=cohort_id))
+    if request.form.get("clear"):
+        with write_transaction():
+            exams.clear_cohort_exam(cohort, question_set)
+        flash(f"The cohort's exam date for {question_set.title} is cleared.", "success")
+        return back
+    form = ExamDayForm()
+    if not form.validate() or form.day.data is None:
+        flash("Give the exam day as a date.", "error")
+        return back
+    day = form.day.data
+    try:
+        with write_transaction():
+            moved = exams.set_cohort_exam(current_user, cohort, question_set, day, clock.now())
+    except exams.ExamError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            f"Exam on {day:%-d %B %Y} for {question_set.title}: members' reviews that "
+            f"would fall short on the day come before it ({words.counted(moved, 'review')}).",
+            "success",
+        )
+    return back
 
 
 @bp.get("/<int:cohort_id>/standings.csv")

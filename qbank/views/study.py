@@ -18,12 +18,12 @@ from qbank.database import write_transaction
 from qbank.domain import answers, scheduling
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
-from qbank.models import Question, QuestionKind, ReviewLog
+from qbank.models import Question, QuestionKind, QuestionSet, ReviewLog
 from qbank.presentation import words
-from qbank.services import access, gamification, reports, study
+from qbank.services import access, exams, gamification, reports, study
 from qbank.services.question_bank import current_version
 from qbank.services.study import backlog as backlogs
-from qbank.views.forms import ActionForm
+from qbank.views.forms import ActionForm, ExamDayForm
 
 bp = Blueprint("study", __name__, url_prefix="/study")
 DEFAULT_SPREAD_DAYS = 5
@@ -230,6 +230,55 @@ def backlog() -> ResponseReturnValue:
         max_days=backlogs.MAX_SPREAD_DAYS,
         action=ActionForm(),
     )
+
+
+@bp.get("/exams")
+@login_required
+def exams_page() -> ResponseReturnValue:
+    """Each set studied, its exam date, and the chance of recall predicted for that day."""
+    now = clock.now()
+    return render_template(
+        "study/exams.html",
+        lines=exams.exam_plan(current_user, now),
+        form=ExamDayForm(),
+        today=study.calendar_of(current_user).day_of(now),
+        action=ActionForm(),
+    )
+
+
+@bp.post("/exams/<int:set_id>")
+@login_required
+def set_exam(set_id: int) -> ResponseReturnValue:
+    """Give a set an exam day (reviews that would fall short move before it), or clear it."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    question_set = db.session.get(QuestionSet, set_id)
+    if question_set is None or not access.can_see_set(current_user, question_set):
+        abort(404)
+    now = clock.now()
+    if request.form.get("clear"):
+        with write_transaction():
+            exams.clear_exam(current_user, question_set)
+        flash(f"Exam date for {question_set.title} cleared.", "success")
+        return redirect(url_for("study.exams_page"))
+    form = ExamDayForm()
+    if not form.validate() or form.day.data is None:
+        flash("Give the exam day as a date.", "error")
+        return redirect(url_for("study.exams_page"))
+    day = form.day.data
+    try:
+        with write_transaction():
+            study.lock_student(current_user)
+            moved = exams.set_exam(current_user, question_set, day, now)
+    except exams.ExamError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            f"Exam on {day:%-d %B %Y} for {question_set.title}: "
+            f"{words.counted(moved, 'review')} brought before it.",
+            "success",
+        )
+    return redirect(url_for("study.exams_page"))
 
 
 @bp.post("/undo")

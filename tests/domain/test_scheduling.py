@@ -176,3 +176,34 @@ def test_intervals_shown_equal_intervals_given_with_load_balancing(ratings):
     for rating, wait in shown.items():
         after = s.review(memory, rating, now, PREFS, "7:42", BERLIN, balance)
         assert s.wait(after, now, BERLIN) == wait
+
+
+def test_a_review_pushed_past_an_exam_comes_back_before_it():
+    from datetime import date
+
+    calendar = Calendar("UTC", 0)
+    now = datetime(2026, 3, 2, 12, tzinfo=UTC)
+    today = now.date()
+    memory = s.Memory(
+        state=s.REVIEW,
+        step=None,
+        stability=3.0,
+        difficulty=5.0,
+        due=now,
+        last_review=now - timedelta(days=3),
+        reps=3,
+        due_day=today,
+        last_day=today - timedelta(days=3),
+    )
+    # Good gives about 11 days, fuzzed over 9 to 13; days 9 to 11 are full, so load
+    # balancing alone would take day 12 or 13, on or after the exam on day 12.
+    full = {today + timedelta(days=d): 50 for d in (9, 10, 11)}
+    balance = s.Balance(full)
+    exam: date = today + timedelta(days=12)
+    alone = s.review(memory, s.GOOD, now, PREFS, "e:1", calendar, balance)
+    assert alone.due_day >= exam
+    before = s.review(memory, s.GOOD, now, PREFS, "e:1", calendar, balance, exam)
+    assert today < before.due_day < exam and before.due_day not in full
+    # Easy lasts past the exam at the target: no review needed before it.
+    easy = s.review(memory, s.EASY, now, PREFS, "e:1", calendar, balance, exam)
+    assert easy.due_day == s.review(memory, s.EASY, now, PREFS, "e:1", calendar, balance).due_day

@@ -201,16 +201,18 @@ def test_a_retired_question_keeps_its_card_info_and_says_so(student, question, c
     assert card.retired and len(card.answers) == 2
 
 
-def test_no_exam_date_exists_yet(student, question, clock):
+def test_without_an_exam_there_is_no_recall_on_exam_day(student, question, clock):
     learn(student, question, clock)
-    assert info.exam_day_of(student) is None
     assert info.card_info(student, question.id, clock.now()).on_exam is None
 
 
-def test_an_exam_date_gets_its_chance_of_recall(student, question, clock, monkeypatch):
+def test_an_exam_date_gets_its_chance_of_recall(student, question, clock):
+    from qbank.services import exams
+
     learn(student, question, clock)
     exam = date(2026, 4, 20)
-    monkeypatch.setattr(info, "exam_day_of", lambda user: exam)
+    exams.set_exam(student, question.question_set, exam, clock.now())
+    db.session.commit()
     card = info.card_info(student, question.id, clock.now())
     start = study.calendar_of(student).start_of(exam)
     assert card.on_exam.day == exam
@@ -220,7 +222,7 @@ def test_an_exam_date_gets_its_chance_of_recall(student, question, clock, monkey
     assert card.curve[-1][0] > card.on_exam.days_after_review  # the curve reaches the exam
 
 
-def test_card_info_takes_four_queries_however_long_the_history(
+def test_card_info_takes_five_queries_however_long_the_history(
     student, question, clock, count_queries
 ):
     for n in range(30):
@@ -231,4 +233,4 @@ def test_card_info_takes_four_queries_however_long_the_history(
     with count_queries() as statements:
         card = info.card_info(student, question_id, clock.now())
     assert len(card.answers) == 30
-    assert len(statements.selects) == 4
+    assert len(statements.selects) == 5

@@ -36,6 +36,8 @@ PROTECTED = [
     ("POST", "/study/undo", "/study/undo", None),
     ("GET", "/study/backlog", "/study/backlog", None),
     ("POST", "/study/backlog", "/study/backlog", None),
+    ("GET", "/study/exams", "/study/exams", None),
+    ("POST", "/study/exams/<int:set_id>", "/study/exams/1", None),
     (
         "POST",
         "/study/cards/<int:question_id>/<any(suspend, unsuspend, bury, flag, unflag):action>",
@@ -58,6 +60,7 @@ PROTECTED = [
     ("POST", "/cohorts/<int:cohort_id>/leave", "/cohorts/1/leave", None),
     ("GET", "/cohorts/<int:cohort_id>/manage", "/cohorts/1/manage", None),
     ("POST", "/cohorts/<int:cohort_id>/manage", "/cohorts/1/manage", None),
+    ("POST", "/cohorts/<int:cohort_id>/exams/<int:set_id>", "/cohorts/1/exams/1", None),
     (
         "POST",
         "/cohorts/<int:cohort_id>/<any(rotate, remove, appoint, assign, invite, uninvite):command>",

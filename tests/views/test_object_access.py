@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from qbank.extensions import db
 from qbank.models import (
     CardState,
     Cohort,
+    ExamDate,
     Membership,
     Question,
     QuestionReport,
@@ -29,12 +31,13 @@ from qbank.models import (
 )
 from qbank.services import access
 from tests.access_world import RELATIONS, World, build_world
-from tests.support import csrf_token, empty_tables
+from tests.support import START, csrf_token, empty_tables
 
 # Every table of the model, by the object kind routes reach it as, or why none does.
 OBJECT_KINDS = {
     "question_sets": "set",
     "enrollments": "set",
+    "exam_dates": "set",
     "questions": "question",
     "question_versions": "question",
     "card_states": "card",
@@ -65,6 +68,7 @@ NOT_ADDRESSED = {
 }
 
 EVERYONE = dict.fromkeys(RELATIONS)
+EXAM_DAY = (START + timedelta(days=60)).date().isoformat()
 STAFF = ("owner", "admin")
 STUDENTS = ("rep", "member", "former", "outsider")
 
@@ -139,6 +143,28 @@ def left_cohort(world: World, user: Any) -> bool:
         )
     )
     return was_in and still_in is None
+
+
+def exam_set(world: World, user: Any) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(ExamDate.id).where(
+                ExamDate.set_id == world.cohort_set.id, ExamDate.user_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def cohort_exam_set(world: World, user: Any) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(ExamDate.id).where(
+                ExamDate.set_id == world.cohort_set.id, ExamDate.cohort_id == world.cohort.id
+            )
+        )
+        is not None
+    )
 
 
 def cohort_renamed(world: World, user: Any) -> bool:
@@ -270,6 +296,15 @@ CASES = [
     Case(
         "GET", "/study/cards/<int:question_id>/info", "/study/cards/{public_q}/info", outcome(200)
     ),
+    # Exam dates: a student gives one to a set they study; a rep, to a set of the cohort.
+    Case(
+        "POST",
+        "/study/exams/<int:set_id>",
+        "/study/exams/{cohort_set}",
+        outcome("refused", rep="done", member="done"),
+        data={"day": EXAM_DAY},
+        effect=exam_set,
+    ),
     Case(
         "POST",
         "/library/<int:set_id>/<any(enroll, unenroll):choice>",
@@ -321,6 +356,14 @@ CASES = [
         "/cohorts/{cohort}/rotate",
         outcome("refused", rep="done"),
         effect=code_rotated,
+    ),
+    Case(
+        "POST",
+        "/cohorts/<int:cohort_id>/exams/<int:set_id>",
+        "/cohorts/{cohort}/exams/{cohort_set}",
+        outcome("refused", rep="done"),
+        data={"day": EXAM_DAY},
+        effect=cohort_exam_set,
     ),
     Case(
         "GET",

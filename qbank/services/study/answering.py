@@ -31,6 +31,7 @@ from qbank.services.study.cards import (
     balance_of,
     calendar_of,
     card_seed,
+    exam_day_for,
     last_log,
     memory_of,
     preferences_of,
@@ -111,6 +112,7 @@ def record_answer(
         card_seed(user, question_id),
         calendar_of(user),
         balance_of(user, now),
+        exam_day_for(user, version.question.set_id, calendar_of(user).day_of(now)),
     )
     log = ReviewLog(
         user_id=user.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,15 @@ from qbank.domain import answers, scheduling
 from qbank.domain.days import Calendar
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
-from qbank.models import CardState, Question, QuestionVersion, ReviewLog, User
+from qbank.models import (
+    CardState,
+    ExamDate,
+    Membership,
+    Question,
+    QuestionVersion,
+    ReviewLog,
+    User,
+)
 from qbank.services import access
 from qbank.services.study.errors import StudyError
 
@@ -32,6 +40,22 @@ def preferences_of(user: User) -> scheduling.Preferences:
 
 def calendar_of(user: User) -> Calendar:
     return Calendar(user.timezone, user.rollover_hour)
+
+
+def exam_day_for(user: User, set_id: int, today: date) -> date | None:
+    """The coming exam on this set for the student: their own date, else their cohorts'."""
+    own = sa.select(ExamDate.day).where(ExamDate.set_id == set_id, ExamDate.user_id == user.id)
+    cohorts = (
+        sa.select(sa.func.min(ExamDate.day))
+        .join(Membership, Membership.cohort_id == ExamDate.cohort_id)
+        .where(ExamDate.set_id == set_id, Membership.user_id == user.id, ExamDate.day > today)
+    )
+    row = db.session.execute(sa.select(own.scalar_subquery(), cohorts.scalar_subquery())).one()
+    own_day: date | None = row[0]  # NULL when the student set none
+    cohort_day: date | None = row[1]
+    if own_day is not None:
+        return own_day if own_day > today else None
+    return cohort_day
 
 
 # Load balancing looks this far ahead; a review due later is fuzzed without it.
@@ -169,6 +193,7 @@ def card_view(user: User, question_id: int, now: datetime, secret: str) -> CardV
             card_seed(user, question_id),
             calendar_of(user),
             balance_of(user, now),
+            exam_day_for(user, question.set_id, calendar_of(user).day_of(now)),
         ),
     )
 

@@ -17,19 +17,16 @@ from qbank.domain.scheduling import Memory
 from qbank.extensions import db
 from qbank.models import Question, QuestionSet, QuestionVersion, ReviewLog, User
 from qbank.services import access
-from qbank.services.study.cards import calendar_of, memory_of, preferences_of, state_of
+from qbank.services.study.cards import (
+    calendar_of,
+    exam_day_for,
+    memory_of,
+    preferences_of,
+    state_of,
+)
 
 CURVE_SAMPLES = 60  # points along the forgetting curve
 CURVE_STABILITIES = 2  # the curve runs this many stabilities past the last review
-
-
-def exam_day_of(user: User) -> date | None:
-    """The study day of the student's next exam. Exam dates do not exist yet: always None.
-
-    This is the hook for them: once it returns a day, the card info page shows the chance
-    of recall on that day and marks it on the forgetting curve.
-    """
-    return None
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,7 @@ class CardInfo:
     due_day: date | None  # the study day it comes up; for a learning step, the step's day
     now: Recall | None  # None until the card has a stability
     at_due: Recall | None
-    on_exam: Recall | None  # None while no exam date exists (``exam_day_of``)
+    on_exam: Recall | None  # on the set's coming exam day, if it has one
     curve: list[tuple[float, float]]  # (days after the last review, chance of recall)
     answers: list[PastAnswer]  # newest first, undone ones included
 
@@ -121,8 +118,8 @@ def card_info(user: User, question_id: int, now: datetime) -> CardInfo | None:
     """Gather the card info page for ``user``'s card of a question; None if they may not see it."""
     if not access.can_see_question(user, question_id):
         return None
-    version, set_title, retired_at = db.session.execute(
-        sa.select(QuestionVersion, QuestionSet.title, Question.retired_at)
+    version, set_id, set_title, retired_at = db.session.execute(
+        sa.select(QuestionVersion, QuestionSet.id, QuestionSet.title, Question.retired_at)
         .join(Question, Question.id == QuestionVersion.question_id)
         .join(QuestionSet, QuestionSet.id == Question.set_id)
         .where(Question.id == question_id, QuestionVersion.number == Question.current_version)
@@ -149,7 +146,7 @@ def card_info(user: User, question_id: int, now: datetime) -> CardInfo | None:
             days_after_review=max(0.0, (moment - memory.last_review) / timedelta(days=1)),
         )
 
-    exam_day = exam_day_of(user)
+    exam_day = exam_day_for(user, set_id, calendar.day_of(now))
     at_now = recall(now)
     at_due = recall(memory.due) if memory else None
     on_exam = recall(calendar.start_of(exam_day)) if exam_day else None
