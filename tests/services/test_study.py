@@ -447,3 +447,35 @@ def test_a_backlog_says_how_long_it_takes_and_spreads_over_the_days_chosen(
     assert {c.question_id for c in queue.reviews} == {q.id for q in question_set.questions[-3:]}
     later = sorted(d for d in db.session.scalars(sa.select(CardState.due_day)) if d > today)
     assert later == [today + timedelta(days=1 + n // 3) for n in range(9)]
+
+
+def test_a_step_due_in_minutes_is_learnt_ahead_when_the_review_limit_is_reached(
+    student, published_set, clock
+):
+    question_set = published_set(2)
+    enrollment.enroll(student, question_set, clock.now())
+    student.max_reviews_per_day = 0
+    db.session.commit()
+    learning, review = sorted(question_set.questions, key=lambda q: q.position)
+    now = clock.now()
+    today = study.today_for(student, now).day
+    db.session.add(
+        CardState(
+            user_id=student.id,
+            question_id=review.id,
+            state=2,
+            stability=5.0,
+            difficulty=5.0,
+            due=now - timedelta(days=1),
+            due_day=today - timedelta(days=1),
+            last_review=now - timedelta(days=6),
+            last_review_day=today - timedelta(days=6),
+            reps=2,
+        )
+    )
+    db.session.commit()
+    answer(student, learning.id, now)  # Good: its next step in 10 minutes
+    queue = study.queue_for(student, now)
+    assert [c.question_id for c in queue.learning] == [learning.id]  # not "all done"
+    assert queue.reviews == [] and queue.behind == 1
+    assert study.queue_size(student, now).learning == 1

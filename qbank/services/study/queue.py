@@ -180,16 +180,18 @@ def queue_for(user: User, now: datetime) -> Queue:
         key=lambda s: (-overdueness(s, today.day), s.id),
     )
     limit = _reviews_left(user, today)
+    reviews = due[:limit]
     new_left = _new_left(user, today, len(due))
     new = list(db.session.scalars(_new_questions(user).limit(new_left))) if new_left else []
     later = None
-    if not (learning or due or new):
+    if not (learning or reviews or new):
         soon = cards.where(_learning_ahead(now)).order_by(CardState.due, CardState.id)
         learning = db.session.scalars(soon).all()
-    if not (learning or due or new):
-        waiting = cards.where(CardState.due > now).subquery()
+    if not (learning or reviews or new):
+        # Reviews over today's limit wait for tomorrow: not "next review in a moment".
+        waiting = cards.where(CardState.due > now, ~review_due(today.day)).subquery()
         later = db.session.scalar(sa.select(sa.func.min(waiting.c.due)))
-    return Queue(today, list(learning), due[:limit], new, later, max(0, len(due) - limit))
+    return Queue(today, list(learning), reviews, new, later, len(due) - len(reviews))
 
 
 def queue_size(user: User, now: datetime) -> QueueSize:
