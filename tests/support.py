@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from qbank.extensions import db
+from qbank.models import CardState, User
+from qbank.services import study
 
 POSTGRES_URL = os.environ.get("QBANK_TEST_POSTGRES_URL", "")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -90,3 +92,30 @@ def counting_queries() -> Iterator[Statements]:
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def review_card(
+    user: User,
+    question: Any,
+    now: datetime,
+    stability: float,
+    last_days_ago: int,
+    due_in: int,
+) -> CardState:
+    """A card in review as a past schedule left it: last reviewed ``last_days_ago`` study
+    days ago, due in ``due_in`` (negative: overdue); added, not committed."""
+    today = study.today_for(user, now).day
+    state = CardState(
+        user_id=user.id,
+        question_id=question.id,
+        state=2,
+        stability=stability,
+        difficulty=5.0,
+        due=now + timedelta(days=due_in),
+        due_day=today + timedelta(days=due_in),
+        last_review=now - timedelta(days=last_days_ago),
+        last_review_day=today - timedelta(days=last_days_ago),
+        reps=3,
+    )
+    db.session.add(state)
+    return state

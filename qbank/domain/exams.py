@@ -16,6 +16,14 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 
+def coming_exam(own: date | None, cohorts: date | None, today: date) -> date | None:
+    """The exam that counts for a student: their own date (None once it has passed), else
+    the earliest coming one of their cohorts'."""
+    if own is not None:
+        return own if own > today else None
+    return cohorts if cohorts is not None and cohorts > today else None
+
+
 def recall_after(stability: float | None, days: float, decay: float) -> float:
     """FSRS's chance of recall ``days`` after a review of a card of this ``stability``."""
     if not stability:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from qbank.domain import exams as rules
+from qbank.domain.scheduling import REVIEW
 from qbank.extensions import db
 from qbank.models import (
     CardState,
@@ -113,7 +114,7 @@ def cohort_exam_days(cohort: Cohort) -> dict[int, date]:
     return {set_id: day for set_id, day in rows}
 
 
-def _review_cards(user: User, set_id: int, now: datetime) -> list[CardState]:
+def _review_cards(user: User, set_id: int) -> list[CardState]:
     return list(
         db.session.scalars(
             sa.select(CardState)
@@ -122,7 +123,7 @@ def _review_cards(user: User, set_id: int, now: datetime) -> list[CardState]:
                 CardState.user_id == user.id,
                 Question.set_id == set_id,
                 Question.retired_at.is_(None),
-                CardState.state == 2,
+                CardState.state == REVIEW,
                 CardState.suspended.is_(False),
             )
         )
@@ -142,7 +143,7 @@ def reschedule_for_exam(user: User, set_id: int, exam_day: date, now: datetime) 
     decay = prefs.parameters[20]
     short = [
         (recall, card.id, card)
-        for card in _review_cards(user, set_id, now)
+        for card in _review_cards(user, set_id)
         if card.due_day is not None
         and card.due_day >= exam_day
         and (recall := _recall_on(card, exam_day, decay)) < prefs.desired_retention
@@ -172,14 +173,16 @@ def exam_plan(user: User, now: datetime) -> list[ExamLine]:
     The prediction assumes the reviews due before the exam are done on their day: such a
     card counts from its due day with the memory it has now (a floor: a review only makes
     it stronger), others from their last review; an unstudied question counts nowhere, and
-    ``studied`` out of ``questions`` says how much that leaves out.
+    ``studied`` out of ``questions`` says how much that leaves out. Five queries, however
+    many sets.
     """
     calendar, prefs = calendar_of(user), preferences_of(user)
     today = calendar.day_of(now)
     decay = prefs.parameters[20]
+    studied = access.studied_set_ids(user)
     sets = db.session.scalars(
         sa.select(QuestionSet)
-        .where(QuestionSet.id.in_(access.studied_set_ids(user)))
+        .where(QuestionSet.id.in_(studied))
         .order_by(QuestionSet.title, QuestionSet.id)
     ).all()
     own = {
@@ -188,46 +191,57 @@ def exam_plan(user: User, now: datetime) -> list[ExamLine]:
             sa.select(ExamDate.set_id, ExamDate.day).where(ExamDate.user_id == user.id)
         )
     }
+    cohorts = {
+        set_id: day
+        for set_id, day in db.session.execute(
+            sa.select(ExamDate.set_id, sa.func.min(ExamDate.day))
+            .join(Membership, Membership.cohort_id == ExamDate.cohort_id)
+            .where(Membership.user_id == user.id, ExamDate.day > today)
+            .group_by(ExamDate.set_id)
+        )
+    }
+    live = sa.and_(Question.set_id.in_(studied), Question.retired_at.is_(None))
+    questions = {
+        set_id: n
+        for set_id, n in db.session.execute(
+            sa.select(Question.set_id, sa.func.count(Question.id))
+            .where(live)
+            .group_by(Question.set_id)
+        )
+    }
+    cards: dict[int, list[CardState]] = {}
+    for card, set_id in db.session.execute(
+        sa.select(CardState, Question.set_id)
+        .join(Question, Question.id == CardState.question_id)
+        .where(CardState.user_id == user.id, live)
+    ):
+        cards.setdefault(set_id, []).append(card)
+
+    def recall_on_exam(card: CardState, day: date) -> float:
+        if card.due_day is None:  # in a learning step: reviewed again today
+            return rules.recall_after(card.stability, (day - today).days, decay)
+        if card.due_day < day:  # reviewed on its due day, before the exam
+            return rules.recall_after(card.stability, (day - max(card.due_day, today)).days, decay)
+        return _recall_on(card, day, decay)
+
     lines = []
     for question_set in sets:
-        day = exam_day_for(user, question_set.id, today)
-        cards = db.session.scalars(
-            sa.select(CardState)
-            .join(Question, Question.id == CardState.question_id)
-            .where(
-                CardState.user_id == user.id,
-                Question.set_id == question_set.id,
-                Question.retired_at.is_(None),
-            )
-        ).all()
-        questions = db.session.execute(
-            sa.select(sa.func.count(Question.id)).where(
-                Question.set_id == question_set.id, Question.retired_at.is_(None)
-            )
-        ).scalar_one()
+        day = rules.coming_exam(own.get(question_set.id), cohorts.get(question_set.id), today)
+        mine = cards.get(question_set.id, [])
         predicted = None
-        before = 0
-        if day is not None and cards:
-            recalls = []
-            for card in cards:
-                if card.due_day is not None and card.due_day < day:
-                    before += 1
-                    start = max(card.due_day, today)
-                    recalls.append(rules.recall_after(card.stability, (day - start).days, decay))
-                elif card.due_day is None:  # in a learning step: reviewed again today
-                    recalls.append(rules.recall_after(card.stability, (day - today).days, decay))
-                else:
-                    recalls.append(_recall_on(card, day, decay))
-            predicted = sum(recalls) / len(recalls)
+        if day is not None and mine:
+            predicted = sum(recall_on_exam(card, day) for card in mine) / len(mine)
         lines.append(
             ExamLine(
                 question_set=question_set,
                 day=day,
-                own=question_set.id in own and own[question_set.id] == day,
-                studied=len(cards),
-                questions=questions,
+                own=day is not None and own.get(question_set.id) == day,
+                studied=len(mine),
+                questions=questions.get(question_set.id, 0),
                 predicted=predicted,
-                reviews_before=before,
+                reviews_before=sum(
+                    1 for c in mine if day and c.due_day is not None and c.due_day < day
+                ),
             )
         )
     return lines

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from fsrs import State
 
 from qbank.domain.answers import TIME_CAP_MS
-from qbank.domain.backlog import days_to_clear
 from qbank.domain.days import day_bounds, study_day
 from qbank.domain.modes import Projection
 from qbank.extensions import db
@@ -89,9 +88,6 @@ class StudentStats:
     daily_reviews: dict[date, int]
     # Reviews due per study day from today, overdue counted today.
     due_forecast: list[int]
-    review_limit: int
-    # Study days until today's due cards are done at the limit (None: not in the forecast).
-    days_to_clear: int | None
     retention_30_days: Retention
     retention_all_time: Retention
     # All time, by how long the card lasts (FSRS stability before the answer): young cards
@@ -126,13 +122,10 @@ def student_stats(user: User, now: datetime) -> StudentStats:
         week_start=start_of(RECENT_TIME_DAYS - 1),
         month_start=start_of(RETENTION_WINDOW_DAYS - 1),
     )
-    forecast = _due_forecast(user, today)
     return StudentStats(
         today=today,
         daily_reviews=_daily_reviews(user, today),
-        due_forecast=forecast,
-        review_limit=user.max_reviews_per_day,
-        days_to_clear=days_to_clear(forecast, user.max_reviews_per_day),
+        due_forecast=_due_forecast(user, today),
         retention_30_days=retention_30_days,
         retention_all_time=retention_all_time,
         retention_young=young,

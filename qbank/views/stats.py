@@ -14,6 +14,7 @@ from qbank.services.stats import (
     MATURE_STABILITY_DAYS,
     student_stats,
 )
+from qbank.services.study import backlog as backlogs
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -22,7 +23,8 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 @login_required
 def index() -> ResponseReturnValue:
     """Show the signed-in student's study statistics."""
-    stats = student_stats(current_user, clock.now())
+    now = clock.now()
+    stats = student_stats(current_user, now)
     retention = [
         (label, r.recalled, r.answers)
         for label, r in (
@@ -51,5 +53,7 @@ def index() -> ResponseReturnValue:
         charts=pictures,
         forecast_days=FORECAST_DAYS,
         mature_days=MATURE_STABILITY_DAYS,
+        backlog=backlogs.backlog_of(current_user, now),
+        backlog_days=backlogs.FORECAST_DAYS,
         duration=charts.describe_duration,
     )

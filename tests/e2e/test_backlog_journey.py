@@ -1,17 +1,15 @@
 """Back from a break: a student sees their backlog, spreads it over four days, and studies."""
 
-from datetime import timedelta
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from qbank.extensions import db
-from qbank.models import CardState, User
-from qbank.services import study
+from qbank.models import User
 from qbank.services.enrollment import enroll
 from tests.bank_helpers import publish_set
 from tests.e2e.support import log_in, screenshot
+from tests.support import review_card
 
 pytestmark = pytest.mark.e2e
 
@@ -28,23 +26,8 @@ def returning_student(live_app, live_clock, make_account):
         student.timezone, student.max_reviews_per_day = "Europe/Berlin", 5
         question_set = publish_set(owner, now, 12, f"Backlog {email}")
         enroll(student, question_set, now)
-        today = study.today_for(student, now).day
         for n, question in enumerate(sorted(question_set.questions, key=lambda q: q.position)):
-            due_day = today - timedelta(days=n + 1)
-            db.session.add(
-                CardState(
-                    user_id=student.id,
-                    question_id=question.id,
-                    state=2,
-                    stability=10.0,
-                    difficulty=5.0,
-                    due=now - timedelta(days=n + 1),
-                    due_day=due_day,
-                    last_review=now - timedelta(days=n + 11),
-                    last_review_day=due_day - timedelta(days=10),
-                    reps=3,
-                )
-            )
+            review_card(student, question, now, 10.0, n + 11, -(n + 1))
         db.session.commit()
     return email, password
 

@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from qbank.extensions import db
-from qbank.models import CardState, User
+from qbank.models import User
 from qbank.services import study
 from qbank.services.enrollment import enroll
 from tests.bank_helpers import publish_set
 from tests.e2e.support import log_in, screenshot
+from tests.support import review_card
 
 pytestmark = pytest.mark.e2e
 
@@ -32,21 +33,8 @@ def studying_for_an_exam(live_app, live_clock, make_account):
         today = study.today_for(student, now).day
         questions = sorted(question_set.questions, key=lambda q: q.position)
         for n, question in enumerate(questions[:6]):
-            weak = n < 3
-            db.session.add(
-                CardState(
-                    user_id=student.id,
-                    question_id=question.id,
-                    state=2,
-                    stability=6.0 if weak else 300.0,
-                    difficulty=5.0,
-                    due=now + timedelta(days=25),
-                    due_day=today + timedelta(days=25),
-                    last_review=now - timedelta(days=1),
-                    last_review_day=today - timedelta(days=1),
-                    reps=3,
-                )
-            )
+            weak = n < 3  # weak ones would be under the target on the day
+            review_card(student, question, now, 6.0 if weak else 300.0, 1, 25)
         title = question_set.title
         db.session.commit()
         exam_day = today + timedelta(days=14)

@@ -7,6 +7,7 @@ from qbank.domain import exams as rules
 from qbank.extensions import db
 from qbank.models import CardState, ExamDate
 from qbank.services import cohorts, enrollment, exams, study
+from tests.support import review_card
 
 SECRET = "exams"
 
@@ -14,24 +15,6 @@ SECRET = "exams"
 @pytest.fixture
 def student(create_user):
     return create_user(email="student@example.edu", timezone="Europe/Berlin")
-
-
-def review_card(student, question, today, now, stability, last_days_ago, due_in):
-    """A review card last reviewed ``last_days_ago`` and due in ``due_in`` study days."""
-    state = CardState(
-        user_id=student.id,
-        question_id=question.id,
-        state=2,
-        stability=stability,
-        difficulty=5.0,
-        due=now + timedelta(days=due_in),
-        due_day=today + timedelta(days=due_in),
-        last_review=now - timedelta(days=last_days_ago),
-        last_review_day=today - timedelta(days=last_days_ago),
-        reps=3,
-    )
-    db.session.add(state)
-    return state
 
 
 def test_an_exam_brings_the_reviews_that_would_fall_short_before_it(student, published_set, clock):
@@ -42,9 +25,9 @@ def test_an_exam_brings_the_reviews_that_would_fall_short_before_it(student, pub
     weak, strong, soon = sorted(question_set.questions, key=lambda q: q.position)
     # Exam in 10 days. Weak: stability 8, due in 20 days: about 0.82 on the day. Strong:
     # stability 400, due in 100: 0.99. Soon: due in 3 days, before the exam anyway.
-    review_card(student, weak, today, now, 8.0, 2, 20)
-    review_card(student, strong, today, now, 400.0, 2, 100)
-    review_card(student, soon, today, now, 8.0, 5, 3)
+    review_card(student, weak, now, 8.0, 2, 20)
+    review_card(student, strong, now, 400.0, 2, 100)
+    review_card(student, soon, now, 8.0, 5, 3)
     db.session.commit()
     exam = today + timedelta(days=10)
     assert exams.set_exam(student, question_set, exam, now) == 1
@@ -77,7 +60,7 @@ def test_with_an_exam_coming_the_buttons_still_show_what_an_answer_gives(
     question = question_set.questions[0]
     now = clock.now()
     today = study.today_for(student, now).day
-    review_card(student, question, today, now, 3.0, 3, 0)  # due today: Good gives ~11 days
+    review_card(student, question, now, 3.0, 3, 0)  # due today: Good gives ~11 days
     exams.set_exam(student, question_set, today + timedelta(days=12), now)
     db.session.commit()
     card = study.card_view(student, question.id, now, SECRET)
@@ -130,3 +113,24 @@ def test_an_exam_date_needs_a_set_studied_or_assigned_and_a_day_to_come(
     with pytest.raises(exams.ExamError, match="Assign the set"):
         exams.set_cohort_exam(rep, cohort, question_set, today + timedelta(days=5), now)
     assert db.session.scalar(sa.select(sa.func.count(ExamDate.id))) == 0
+
+
+def test_the_exam_page_takes_five_queries_however_many_sets(
+    student, published_set, clock, count_queries
+):
+    now = clock.now()
+    for n in range(4):
+        question_set = published_set(3, title=f"Set {n}")
+        enrollment.enroll(student, question_set, now)
+        for question in question_set.questions:
+            review_card(student, question, now, 5.0, 2, 20)
+        db.session.commit()
+        exams.set_exam(
+            student, question_set, study.today_for(student, now).day + timedelta(days=9), now
+        )
+    db.session.commit()
+    db.session.refresh(student)
+    with count_queries() as statements:
+        lines = exams.exam_plan(student, now)
+    assert len(lines) == 4 and all(line.studied == 3 and line.predicted for line in lines)
+    assert len(statements.selects) == 5

@@ -9,6 +9,7 @@ from qbank.extensions import db
 from qbank.models import CardState, Enrollment, ReviewLog, Visibility
 from qbank.services import enrollment, reports, study
 from qbank.services import question_bank as bank
+from tests.support import review_card
 
 SECRET = "test-secret"
 
@@ -418,21 +419,7 @@ def test_a_backlog_says_how_long_it_takes_and_spreads_over_the_days_chosen(
     now = clock.now()
     today = study.today_for(student, now).day
     for n, question in enumerate(question_set.questions):  # 12 reviews, 1 to 12 days late
-        due_day = today - timedelta(days=n + 1)
-        db.session.add(
-            CardState(
-                user_id=student.id,
-                question_id=question.id,
-                state=2,
-                stability=10.0,
-                difficulty=5.0,
-                due=now - timedelta(days=n + 1),
-                due_day=due_day,
-                last_review=now - timedelta(days=n + 11),
-                last_review_day=due_day - timedelta(days=10),
-                reps=3,
-            )
-        )
+        review_card(student, question, now, 10.0, n + 11, -(n + 1))
     student.max_reviews_per_day = 5
     db.session.commit()
     assert study.queue_for(student, now).behind == 7
@@ -458,21 +445,7 @@ def test_a_step_due_in_minutes_is_learnt_ahead_when_the_review_limit_is_reached(
     db.session.commit()
     learning, review = sorted(question_set.questions, key=lambda q: q.position)
     now = clock.now()
-    today = study.today_for(student, now).day
-    db.session.add(
-        CardState(
-            user_id=student.id,
-            question_id=review.id,
-            state=2,
-            stability=5.0,
-            difficulty=5.0,
-            due=now - timedelta(days=1),
-            due_day=today - timedelta(days=1),
-            last_review=now - timedelta(days=6),
-            last_review_day=today - timedelta(days=6),
-            reps=2,
-        )
-    )
+    review_card(student, review, now, 5.0, 6, -1)
     db.session.commit()
     answer(student, learning.id, now)  # Good: its next step in 10 minutes
     queue = study.queue_for(student, now)

@@ -1,5 +1,5 @@
 import re
-from datetime import date, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from qbank.models import (
 from qbank.services import question_bank as bank
 from qbank.services import study
 from tests.bank_helpers import sba
+from tests.support import review_card
 from tests.views.study_pages import card_form, enroll
 
 
@@ -343,22 +344,8 @@ def test_the_backlog_page_shows_the_plan_and_spreads_it(
     question_set = published_set(6)
     enroll(auth, question_set)
     now = clock.now()
-    today = study.today_for(student, now).day
     for question in question_set.questions:
-        db.session.add(
-            CardState(
-                user_id=student.id,
-                question_id=question.id,
-                state=2,
-                stability=5.0,
-                difficulty=5.0,
-                due=now,
-                due_day=today - timedelta(days=1),
-                last_review=now,
-                last_review_day=today - timedelta(days=6),
-                reps=2,
-            )
-        )
+        review_card(student, question, now, 5.0, 6, -1)
     student.max_reviews_per_day = 2
     db.session.commit()
     card = client.get("/study/").get_data(as_text=True)

@@ -23,10 +23,6 @@ class Backlog:
     limit: int  # the student's reviews a day
     days: int | None  # study days to clear it at the limit (None: over FORECAST_DAYS)
 
-    @property
-    def behind(self) -> bool:
-        return self.due > self.limit
-
 
 @dataclass(frozen=True)
 class PlanDay:
@@ -59,7 +55,9 @@ def backlog_of(user: User, now: datetime) -> Backlog:
     later = _scheduled(
         user, now, today.day + timedelta(days=1), today.day + timedelta(days=FORECAST_DAYS)
     )
-    by_day = [due] + [later.get(today.day + timedelta(days=n), 0) for n in range(1, 31)]
+    by_day = [due] + [
+        later.get(today.day + timedelta(days=n), 0) for n in range(1, FORECAST_DAYS + 1)
+    ]
     limit = user.max_reviews_per_day
     return Backlog(due=due, limit=limit, days=rules.days_to_clear(by_day, limit))
 

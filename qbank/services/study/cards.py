@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from qbank.domain import answers, scheduling
+from qbank.domain import answers, exams, scheduling
 from qbank.domain.days import Calendar
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
@@ -51,11 +51,7 @@ def exam_day_for(user: User, set_id: int, today: date) -> date | None:
         .where(ExamDate.set_id == set_id, Membership.user_id == user.id, ExamDate.day > today)
     )
     row = db.session.execute(sa.select(own.scalar_subquery(), cohorts.scalar_subquery())).one()
-    own_day: date | None = row[0]  # NULL when the student set none
-    cohort_day: date | None = row[1]
-    if own_day is not None:
-        return own_day if own_day > today else None
-    return cohort_day
+    return exams.coming_exam(row[0], row[1], today)
 
 
 # Load balancing looks this far ahead; a review due later is fuzzed without it.
