@@ -1,5 +1,5 @@
 import re
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -358,3 +358,17 @@ def test_the_backlog_page_shows_the_plan_and_spreads_it(
     response = auth.post("/study/backlog", {"days": "3"}, form_page="/study/backlog")
     assert response.status_code == 302
     assert "4 reviews moved" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_exam_day_in_the_past_or_not_a_date_is_refused_with_a_message(
+    client, auth, student, published_set, clock
+):
+    question_set = published_set(1)
+    enroll(auth, question_set)
+    url = f"/study/exams/{question_set.id}"
+    yesterday = (clock.now() - timedelta(days=1)).date().isoformat()
+    for day, message in ((yesterday, "Choose a day after today"), ("soon", "as a date")):
+        response = auth.post(url, {"day": day}, form_page="/study/exams")
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert message in page
+    assert "No exam date." in client.get("/study/exams").get_data(as_text=True)
