@@ -44,12 +44,13 @@ def app_settings(database_url: str, **overrides: Any) -> dict[str, Any]:
 
 
 def empty_tables() -> None:
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
+    """Delete every row, children first. Ids are not restarted: no test may count on them.
+
+    On PostgreSQL a DELETE of a test's few rows takes 16 ms for all 28 tables; a TRUNCATE
+    takes 220 ms (it makes new files for every table), which was 4 minutes of a full run.
+    """
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
     db.session.commit()
 
 

@@ -17,6 +17,7 @@ from qbank.models import Cohort, Role, User
 from qbank.services import access, accounts, audit, cohorts
 from qbank.services.directory import search_users
 from qbank.views.guards import role_required
+from qbank.views.saving import saving
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -97,12 +98,9 @@ def set_role(user_id: int) -> ResponseReturnValue:
     target = get_user(user_id)
     form = RoleForm()
     if form.validate_on_submit():
-        try:
-            with write_transaction():
-                accounts.set_role(target, Role(form.role.data), current_user, clock.now())
-        except accounts.AccountError as exc:
-            flash(str(exc), "error")
-        else:
+        with saving(accounts.AccountError) as saved:
+            accounts.set_role(target, Role(form.role.data), current_user, clock.now())
+        if saved:
             flash(f"{target.email} is now {target.role}.", "success")
     else:
         flash("Choose one of the listed roles.", "error")
@@ -133,12 +131,9 @@ def grant_cohort(user_id: int) -> ResponseReturnValue:
         cohort = db.session.get(Cohort, form.cohort.data)
         if cohort is None:  # deleted since the form was shown
             abort(404)
-        try:
-            with write_transaction():
-                cohorts.add_faculty(cohort, target, current_user, clock.now())
-        except cohorts.CohortError as exc:
-            flash(str(exc), "error")
-        else:
+        with saving(cohorts.CohortError) as saved:
+            cohorts.add_faculty(cohort, target, current_user, clock.now())
+        if saved:
             flash(f"{target.display_name} now works with {cohort.name}.", "success")
     else:
         flash("Choose one of the listed cohorts.", "error")
@@ -153,11 +148,8 @@ def revoke_cohort(user_id: int, cohort_id: int) -> ResponseReturnValue:
     cohort = db.session.get(Cohort, cohort_id)
     if cohort is None or not ResetLinkForm().validate_on_submit():
         abort(404)
-    try:
-        with write_transaction():
-            cohorts.remove_faculty(cohort, user_id, current_user, clock.now())
-    except cohorts.CohortError as exc:
-        flash(str(exc), "error")
-    else:
+    with saving(cohorts.CohortError) as saved:
+        cohorts.remove_faculty(cohort, user_id, current_user, clock.now())
+    if saved:
         flash("Removed from the cohort.", "success")
     return redirect(url_for("admin.user", user_id=user_id))

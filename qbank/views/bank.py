@@ -41,6 +41,7 @@ from qbank.views.bank_forms import (
 )
 from qbank.views.forms import ActionForm
 from qbank.views.guards import role_required
+from qbank.views.saving import saving
 
 bp = Blueprint("bank", __name__, url_prefix="/sets")
 FACULTY = (Role.FACULTY, Role.ADMIN)
@@ -159,12 +160,9 @@ def publish(set_id: int) -> ResponseReturnValue:
     question_set = get_set(set_id)
     if ActionForm().validate_on_submit():
         publish_it = request.form.get("published") == "1"
-        try:
-            with write_transaction():
-                bank.publish_set(question_set, publish_it, clock.now())
-        except bank.BankError as exc:
-            flash(str(exc), "error")
-        else:
+        with saving(bank.BankError) as saved:
+            bank.publish_set(question_set, publish_it, clock.now())
+        if saved:
             if not publish_it:
                 flash("Back to draft: students no longer see it.", "success")
             elif question_set.visibility == Visibility.PRIVATE:

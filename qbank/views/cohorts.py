@@ -34,6 +34,7 @@ from qbank.models import Cohort, Membership, QuestionSet
 from qbank.presentation import words
 from qbank.services import cohorts, exams, leaderboard
 from qbank.views.forms import ActionForm, ExamDayForm
+from qbank.views.saving import saving
 
 bp = Blueprint("cohorts", __name__, url_prefix="/cohorts")
 
@@ -123,11 +124,9 @@ def join() -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Type the join code your class rep gave you.", "error")
         return redirect(url_for("cohorts.index"))
-    try:
-        with write_transaction():
-            cohort = cohorts.join_by_code(current_user, form.code.data, clock.now())
-    except cohorts.CohortError as exc:
-        flash(str(exc), "error")
+    with saving(cohorts.CohortError) as saved:
+        cohort = cohorts.join_by_code(current_user, form.code.data, clock.now())
+    if not saved:
         return redirect(url_for("cohorts.index", code=form.code.data))
     flash(f"You joined {cohort.name}.", "success")
     return redirect(url_for("cohorts.show", cohort_id=cohort.id))
@@ -183,11 +182,9 @@ def leave(cohort_id: int) -> ResponseReturnValue:
     cohort, _ = get_cohort(cohort_id)
     if ActionForm().validate_on_submit():
         name = cohort.name
-        try:
-            with write_transaction():
-                cohorts.leave(current_user, cohort)
-        except cohorts.CohortError as exc:
-            flash(str(exc), "error")
+        with saving(cohorts.CohortError) as saved:
+            cohorts.leave(current_user, cohort)
+        if not saved:
             return redirect(url_for("cohorts.show", cohort_id=cohort_id))
         flash(f"You left {name}.", "success")
     return redirect(url_for("cohorts.index"))
@@ -267,30 +264,27 @@ def command(cohort_id: int, command: str) -> ResponseReturnValue:
         if question_set is None:
             abort(404)
     now = clock.now()
-    try:
-        with write_transaction():
-            if command == "rotate":
-                code = cohorts.rotate_code(cohort)
-                message = f"New join code: {code}. The old one no longer works."
-            elif command == "remove":
-                cohorts.remove_member(cohort, target, current_user, now)
-                message = "Member removed."
-            elif command == "appoint":
-                cohorts.appoint_rep(cohort, target)
-                message = "New rep appointed."
-            elif command == "assign":
-                assert question_set is not None  # loaded above
-                cohorts.assign_set(cohort, question_set, current_user, now)
-                message = "Set assigned: members now have it in their queue."
-            elif command == "invite":
-                faculty = cohorts.invite_faculty(cohort, email, current_user, now)
-                message = f"{faculty.display_name} can now share sets with this cohort."
-            else:
-                cohorts.remove_faculty(cohort, target, current_user, now)
-                message = "Faculty member removed: they no longer follow this cohort."
-    except cohorts.CohortError as exc:
-        flash(str(exc), "error")
-    else:
+    with saving(cohorts.CohortError) as saved:
+        if command == "rotate":
+            code = cohorts.rotate_code(cohort)
+            message = f"New join code: {code}. The old one no longer works."
+        elif command == "remove":
+            cohorts.remove_member(cohort, target, current_user, now)
+            message = "Member removed."
+        elif command == "appoint":
+            cohorts.appoint_rep(cohort, target)
+            message = "New rep appointed."
+        elif command == "assign":
+            assert question_set is not None  # loaded above
+            cohorts.assign_set(cohort, question_set, current_user, now)
+            message = "Set assigned: members now have it in their queue."
+        elif command == "invite":
+            faculty = cohorts.invite_faculty(cohort, email, current_user, now)
+            message = f"{faculty.display_name} can now share sets with this cohort."
+        else:
+            cohorts.remove_faculty(cohort, target, current_user, now)
+            message = "Faculty member removed: they no longer follow this cohort."
+    if saved:
         flash(message, "success")
     return redirect(url_for("cohorts.manage", cohort_id=cohort_id))
 
@@ -316,12 +310,9 @@ def exam(cohort_id: int, set_id: int) -> ResponseReturnValue:
         flash("Give the exam day as a date.", "error")
         return back
     day = form.day.data
-    try:
-        with write_transaction():
-            moved = exams.set_cohort_exam(current_user, cohort, question_set, day, clock.now())
-    except exams.ExamError as exc:
-        flash(str(exc), "error")
-    else:
+    with saving(exams.ExamError) as saved:
+        moved = exams.set_cohort_exam(current_user, cohort, question_set, day, clock.now())
+    if saved:
         flash(
             f"Exam on {day:%-d %B %Y} for {question_set.title}: members' reviews that "
             f"would fall short on the day come before it ({words.counted(moved, 'review')}).",

@@ -27,6 +27,7 @@ from qbank.views.bank import FACULTY, get_set
 from qbank.views.bank_forms import UploadForm
 from qbank.views.forms import ActionForm
 from qbank.views.guards import role_required
+from qbank.views.saving import saving
 
 bp = Blueprint("imports", __name__, url_prefix="/sets")  # beside the sets it fills
 
@@ -97,15 +98,12 @@ def review(token: str) -> ResponseReturnValue:
     target = get_set(pending.target_set_id) if pending.target_set_id else None
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            with write_transaction():
-                outcome = imports.import_upload(
-                    pending, current_user, now, current_app.extensions["qbank_media"], target
-                )
-                set_id = outcome.question_set.id
-        except imports.ImportRefused as exc:
-            flash(str(exc), "error")
-        else:
+        with saving(imports.ImportRefused) as saved:
+            outcome = imports.import_upload(
+                pending, current_user, now, current_app.extensions["qbank_media"], target
+            )
+            set_id = outcome.question_set.id
+        if saved:
             counts = outcome.counts
             flash(
                 f"Imported: {counts['created']} new, {counts['updated'] + counts['versioned']} "

@@ -7,11 +7,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from qbank import clock
-from qbank.database import write_transaction
 from qbank.extensions import db
 from qbank.models import QuestionSet
 from qbank.services import enrollment
 from qbank.views.forms import ActionForm
+from qbank.views.saving import saving
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 
@@ -33,14 +33,12 @@ def change(set_id: int, choice: str) -> ResponseReturnValue:
     if question_set is None or not ActionForm().validate_on_submit():
         abort(404)
     title = question_set.title
-    try:
-        with write_transaction():
-            if choice == "enroll":
-                enrollment.enroll(current_user, question_set, clock.now())
-            else:
-                enrollment.unenroll(current_user, question_set, clock.now())
-    except enrollment.EnrollmentError as exc:
-        flash(str(exc), "error")
+    with saving(enrollment.EnrollmentError) as saved:
+        if choice == "enroll":
+            enrollment.enroll(current_user, question_set, clock.now())
+        else:
+            enrollment.unenroll(current_user, question_set, clock.now())
+    if not saved:
         return redirect(url_for("library.index"))
     if choice == "enroll":
         message = f"You now study “{title}”. Its cards join today's queue."

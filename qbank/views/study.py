@@ -24,6 +24,7 @@ from qbank.services import access, exams, gamification, reports, study
 from qbank.services.question_bank import current_version
 from qbank.services.study import backlog as backlogs
 from qbank.views.forms import ActionForm, ExamDayForm
+from qbank.views.saving import saving
 
 bp = Blueprint("study", __name__, url_prefix="/study")
 DEFAULT_SPREAD_DAYS = 5
@@ -266,13 +267,10 @@ def set_exam(set_id: int) -> ResponseReturnValue:
         flash("Give the exam day as a date.", "error")
         return redirect(url_for("study.exams_page"))
     day = form.day.data
-    try:
-        with write_transaction():
-            study.lock_student(current_user)
-            moved = exams.set_exam(current_user, question_set, day, now)
-    except exams.ExamError as exc:
-        flash(str(exc), "error")
-    else:
+    with saving(exams.ExamError) as saved:
+        study.lock_student(current_user)
+        moved = exams.set_exam(current_user, question_set, day, now)
+    if saved:
         flash(
             f"Exam on {day:%-d %B %Y} for {question_set.title}: "
             f"{words.counted(moved, 'review')} brought before it.",
@@ -305,23 +303,21 @@ def card_action(question_id: int, action: str) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     now = clock.now()
-    try:
-        with write_transaction():
-            if action in ("suspend", "unsuspend"):
-                study.set_suspended(current_user, question_id, action == "suspend", now)
-                message = (
-                    "Card suspended: it will not come up until you unsuspend it."
-                    if action == "suspend"
-                    else "Card unsuspended."
-                )
-            elif action == "bury":
-                study.bury(current_user, question_id, now)
-                message = "Card buried until tomorrow."
-            else:
-                study.set_flagged(current_user, question_id, action == "flag", now)
-                message = "Card flagged for later." if action == "flag" else "Flag removed."
-    except study.StudyError as exc:
-        flash(str(exc), "error")
+    with saving(study.StudyError) as saved:
+        if action in ("suspend", "unsuspend"):
+            study.set_suspended(current_user, question_id, action == "suspend", now)
+            message = (
+                "Card suspended: it will not come up until you unsuspend it."
+                if action == "suspend"
+                else "Card unsuspended."
+            )
+        elif action == "bury":
+            study.bury(current_user, question_id, now)
+            message = "Card buried until tomorrow."
+        else:
+            study.set_flagged(current_user, question_id, action == "flag", now)
+            message = "Card flagged for later." if action == "flag" else "Flag removed."
+    if not saved:
         return redirect(url_for("study.today"))
     flash(message, "success")
     return redirect(url_for("study.today"))

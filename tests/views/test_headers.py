@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from qbank.extensions import db
 from qbank.logs import KeyValueFormatter
-from qbank.models import AuditEvent, Role
+from qbank.models import AuditEvent, QuestionSet, Role
 
 
 @pytest.fixture
@@ -20,7 +20,8 @@ def test_signed_in_pages_and_downloads_are_never_stored(client, auth, create_use
     user = create_user(role=Role.FACULTY)
     auth.login(user.email)
     auth.post("/sets/new", {"title": "Renal", "description": ""})
-    for url in ("/dashboard", "/account/data.json", "/sets/1/export.csv", "/settings/"):
+    set_id = db.session.scalar(sa.select(QuestionSet.id).where(QuestionSet.title == "Renal"))
+    for url in ("/dashboard", "/account/data.json", f"/sets/{set_id}/export.csv", "/settings/"):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["Cache-Control"] == "no-store", url
