@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         auth,
         bank,
+        card_browser,
         card_info,
         cohort_progress,
         cohorts,
@@ -129,7 +130,18 @@ def _register_blueprints(app: Flask) -> None:
         unstorable,
     )
 
-    students = (auth, main, study, card_info, library, settings, stats, cohorts, media)
+    students = (
+        auth,
+        main,
+        study,
+        card_info,
+        card_browser,
+        library,
+        settings,
+        stats,
+        cohorts,
+        media,
+    )
     faculty = (bank, imports, cohort_progress, admin)
     for view in students + faculty:
         app.register_blueprint(view.bp)

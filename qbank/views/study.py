@@ -24,6 +24,7 @@ from qbank.services import access, exams, gamification, reports, study
 from qbank.services.question_bank import current_version
 from qbank.services.study import backlog as backlogs
 from qbank.views.forms import ActionForm, ExamDayForm
+from qbank.views.guards import safe_next_url
 from qbank.views.saving import saving
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -296,12 +297,20 @@ def undo() -> ResponseReturnValue:
     return redirect(url_for("study.card", question_id=log.question_id))
 
 
-@bp.post("/cards/<int:question_id>/<any(suspend, unsuspend, bury, flag, unflag):action>")
+CARD_ACTIONS = "suspend, unsuspend, bury, unbury, flag, unflag, reset"
+
+
+@bp.post(f"/cards/<int:question_id>/<any({CARD_ACTIONS}):action>")
 @login_required
 def card_action(question_id: int, action: str) -> ResponseReturnValue:
-    """Suspend, bury until tomorrow, or flag a card."""
+    """Suspend, bury until tomorrow, flag or reset a card, or undo one of those.
+
+    The form may say where to go back to (``next``: the card browser with its filters);
+    else the student goes on with today's queue.
+    """
     if not ActionForm().validate_on_submit():
         abort(400)
+    back = redirect(safe_next_url(request.form.get("next")) or url_for("study.today"))
     now = clock.now()
     with saving(study.StudyError) as saved:
         if action in ("suspend", "unsuspend"):
@@ -314,13 +323,22 @@ def card_action(question_id: int, action: str) -> ResponseReturnValue:
         elif action == "bury":
             study.bury(current_user, question_id, now)
             message = "Card buried until tomorrow."
+        elif action == "unbury":
+            study.unbury(current_user, question_id, now)
+            message = "Card unburied: it is back in today's queue if it is due."
+        elif action == "reset":
+            reset = study.reset(current_user, question_id)
+            message = (
+                "Card reset: it comes back as a new card. Its answers stay in its history."
+                if reset
+                else "That card is new already."
+            )
         else:
             study.set_flagged(current_user, question_id, action == "flag", now)
             message = "Card flagged for later." if action == "flag" else "Flag removed."
-    if not saved:
-        return redirect(url_for("study.today"))
-    flash(message, "success")
-    return redirect(url_for("study.today"))
+    if saved:
+        flash(message, "success")
+    return back
 
 
 @bp.route("/cards/<int:question_id>/report", methods=["GET", "POST"])

@@ -30,6 +30,7 @@ PROTECTED = [
     ("POST", "/logout", "/logout", None),
     ("GET", "/media/<string(length=64):sha256>", "/media/" + "a" * 64, None),
     ("GET", "/study/", "/study/", None),
+    ("GET", "/study/cards", "/study/cards", None),
     ("GET", "/study/cards/<int:question_id>", "/study/cards/1", None),
     ("POST", "/study/answer", "/study/answer", None),
     ("GET", "/study/reviews/<int:review_id>", "/study/reviews/1", None),
@@ -40,7 +41,8 @@ PROTECTED = [
     ("POST", "/study/exams/<int:set_id>", "/study/exams/1", None),
     (
         "POST",
-        "/study/cards/<int:question_id>/<any(suspend, unsuspend, bury, flag, unflag):action>",
+        "/study/cards/<int:question_id>/"
+        "<any(suspend, unsuspend, bury, unbury, flag, unflag, reset):action>",
         "/study/cards/1/bury",
         None,
     ),

@@ -260,7 +260,8 @@ CASES = [
     ),
     Case(
         "POST",
-        "/study/cards/<int:question_id>/<any(suspend, unsuspend, bury, flag, unflag):action>",
+        "/study/cards/<int:question_id>/"
+        "<any(suspend, unsuspend, bury, unbury, flag, unflag, reset):action>",
         "/study/cards/{cohort_q}/flag",
         outcome("refused", rep="done", member="done"),
         effect=flagged,

@@ -3,13 +3,14 @@
 - ``queue``: today's queue (learning steps, due reviews, new cards) and its limits.
 - ``cards``: a card's memory, the page that shows it, its one-time token and stamp.
 - ``answering``: recording an answer once, however often it is sent, and undo.
-- ``actions``: suspend, bury, flag.
+- ``actions``: suspend, bury, flag, reset.
+- ``browser``: the student's own card browser, filtered and paged.
 
 Who may study a question is decided in ``services.access``; reports on faulty questions
 are ``services.reports``.
 """
 
-from qbank.services.study.actions import bury, set_flagged, set_suspended
+from qbank.services.study.actions import bury, reset, set_flagged, set_suspended, unbury
 from qbank.services.study.answering import (
     UndoPlan,
     find_answer,
@@ -80,10 +81,12 @@ __all__ = [
     "queue_for",
     "queue_size",
     "record_answer",
+    "reset",
     "set_flagged",
     "set_suspended",
     "state_of",
     "time_since_issue",
     "today_for",
+    "unbury",
     "undo_last_answer",
 ]

@@ -1,4 +1,4 @@
-"""What a student does to a card besides answering it: suspend, bury, flag."""
+"""What a student does to a card besides answering it: suspend, bury, flag, reset."""
 
 from __future__ import annotations
 
@@ -41,3 +41,26 @@ def bury(user: User, question_id: int, now: datetime) -> datetime:
 def set_flagged(user: User, question_id: int, flagged: bool, now: datetime) -> None:
     _state_for_action(user, question_id, now).flagged = flagged
     db.session.flush()
+
+
+def unbury(user: User, question_id: int, now: datetime) -> None:
+    """Bring a buried card back into today's queue."""
+    _state_for_action(user, question_id, now).buried_until = None
+    db.session.flush()
+
+
+def reset(user: User, question_id: int) -> bool:
+    """Make a card new again, as if never studied; return whether there was one to reset.
+
+    The card's answers stay in the log (its info page still lists them), but the schedule
+    forgets them: the card comes back among the new cards, and flags and suspension go
+    with its state.
+    """
+    if not access.can_study(user, question_id):
+        raise StudyError("That card is not in your sets.")
+    state = state_of(user, question_id)
+    if state is None:
+        return False
+    db.session.delete(state)
+    db.session.flush()
+    return True
