@@ -15,7 +15,7 @@ access goes), so access comes back with the sharing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVarTuple
 
 import sqlalchemy as sa
 
@@ -36,6 +36,10 @@ from qbank.models import (
     question_version_media,
     set_shares,
 )
+
+# The column types of a select that a helper narrows to what a user may see.
+Columns = TypeVarTuple("Columns")
+
 
 # --- sets ------------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVarTuple
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,14 +34,12 @@ from qbank.models import (
     cohort_sets,
 )
 from qbank.services import access
+from qbank.services.access import Columns
 
 MIN_GROUP_SIZE = 5
 WEEKS_SHOWN = 8
 # A member who has studied this share of a set's questions has been through most of it.
 MOST_OF_A_SET = 0.8
-
-# The column types of a select that a helper narrows and hands back.
-Columns = TypeVarTuple("Columns")
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from qbank.extensions import db
-from qbank.models import (
-    Enrollment,
-    Membership,
-    QuestionSet,
-    User,
-    cohort_sets,
-)
+from qbank.models import Enrollment, Membership, QuestionSet, User, cohort_sets
 from qbank.services import access
 
 

@@ -21,15 +21,7 @@ from qbank.domain import gamification as rules
 from qbank.domain import modes
 from qbank.domain.answers import TIME_CAP_MS
 from qbank.extensions import db
-from qbank.models import (
-    Badge,
-    DailyActivity,
-    PastDailyGoal,
-    Question,
-    ReviewLog,
-    User,
-    UserStats,
-)
+from qbank.models import Badge, DailyActivity, PastDailyGoal, Question, ReviewLog, User, UserStats
 
 WEEK = 7
 FINISHED = "set-finished"

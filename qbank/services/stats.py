@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple, TypeVarTuple
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from fsrs import State
@@ -14,16 +14,9 @@ from qbank.domain.answers import TIME_CAP_MS
 from qbank.domain.days import day_bounds, study_day
 from qbank.domain.modes import Projection
 from qbank.extensions import db
-from qbank.models import (
-    CardState,
-    Question,
-    ReviewLog,
-    ReviewMode,
-    Tag,
-    User,
-    question_tags,
-)
+from qbank.models import CardState, Question, ReviewLog, ReviewMode, Tag, User, question_tags
 from qbank.services import access
+from qbank.services.access import Columns
 
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
@@ -36,9 +29,6 @@ MATURE_STABILITY_DAYS = 21
 # local hours and every zone's offset is a multiple of 15 minutes. Counting answers per
 # quarter hour in SQL and naming the days in Python is exact, and returns few rows.
 QUARTER_HOUR_SECONDS = 900
-
-# The column types of a select that a helper narrows and hands back.
-Columns = TypeVarTuple("Columns")
 
 
 @dataclass(frozen=True)

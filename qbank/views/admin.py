@@ -58,9 +58,7 @@ def _user_page(
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     return user
 
 
@@ -128,9 +126,7 @@ def grant_cohort(user_id: int) -> ResponseReturnValue:
     target = get_user(user_id)
     form = _grant_form(target)
     if form.validate_on_submit():
-        cohort = db.session.get(Cohort, form.cohort.data)
-        if cohort is None:  # deleted since the form was shown
-            abort(404)
+        cohort = db.get_or_404(Cohort, form.cohort.data)  # 404 if deleted since the form showed
         with saving(cohorts.CohortError) as saved:
             cohorts.add_faculty(cohort, target, current_user, clock.now())
         if saved:

@@ -25,20 +25,11 @@ from qbank.domain import item_analysis
 from qbank.extensions import db
 from qbank.importers import qbank_csv, qbank_json
 from qbank.importers.drafts import check_draft
-from qbank.models import (
-    Question,
-    QuestionSet,
-    Role,
-    Visibility,
-)
+from qbank.models import Question, QuestionSet, Role, Visibility
 from qbank.services import access, exports, item_stats, reports
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaRefused, media_url, store_media
-from qbank.views.bank_forms import (
-    QuestionForm,
-    SetForm,
-    SetSettingsForm,
-)
+from qbank.views.bank_forms import QuestionForm, SetForm, SetSettingsForm
 from qbank.views.forms import ActionForm
 from qbank.views.guards import role_required
 from qbank.views.saving import saving
@@ -50,9 +41,7 @@ PAGE_SIZE = 50
 
 def get_set(set_id: int) -> QuestionSet:
     """Load a set the signed-in user manages: 404 if there is none, 403 if not theirs."""
-    question_set = db.session.get(QuestionSet, set_id)
-    if question_set is None:
-        abort(404)
+    question_set = db.get_or_404(QuestionSet, set_id)
     if not access.manages_set(current_user, question_set):
         abort(403)
     return question_set

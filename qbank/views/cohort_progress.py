@@ -19,9 +19,7 @@ bp = Blueprint("progress", __name__, url_prefix="/sets")  # beside the sets they
 
 def get_followed_cohort(cohort_id: int) -> Cohort:
     """Load a cohort the signed-in user follows: 404 if there is none, 403 if not theirs."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
+    cohort = db.get_or_404(Cohort, cohort_id)
     if not progress.can_follow_cohort(current_user, cohort):
         abort(403)
     return cohort

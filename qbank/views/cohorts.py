@@ -77,9 +77,7 @@ class BoardForm(FlaskForm):
 
 def get_cohort(cohort_id: int, rep: bool = False) -> tuple[Cohort, Membership]:
     """Load a cohort the signed-in user belongs to (as rep if asked): else 404 or 403."""
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        abort(404)
+    cohort = db.get_or_404(Cohort, cohort_id)
     membership = cohorts.membership_of(current_user, cohort)
     if membership is None:
         abort(404)
@@ -260,9 +258,7 @@ def command(cohort_id: int, command: str) -> ResponseReturnValue:
         abort(400)
     question_set = None
     if command == "assign":
-        question_set = db.session.get(QuestionSet, target)
-        if question_set is None:
-            abort(404)
+        question_set = db.get_or_404(QuestionSet, target)
     now = clock.now()
     with saving(cohorts.CohortError) as saved:
         if command == "rotate":
@@ -296,9 +292,7 @@ def exam(cohort_id: int, set_id: int) -> ResponseReturnValue:
     cohort, _ = get_cohort(cohort_id, rep=True)
     if not ActionForm().validate_on_submit():
         abort(400)
-    question_set = db.session.get(QuestionSet, set_id)
-    if question_set is None:
-        abort(404)
+    question_set = db.get_or_404(QuestionSet, set_id)
     back = redirect(url_for("cohorts.manage", cohort_id=cohort_id))
     if request.form.get("clear"):
         with write_transaction():

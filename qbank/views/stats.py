@@ -8,12 +8,7 @@ from flask_login import current_user, login_required
 
 from qbank import clock
 from qbank.presentation import charts
-from qbank.services.stats import (
-    FORECAST_DAYS,
-    HEATMAP_DAYS,
-    MATURE_STABILITY_DAYS,
-    student_stats,
-)
+from qbank.services.stats import FORECAST_DAYS, HEATMAP_DAYS, MATURE_STABILITY_DAYS, student_stats
 from qbank.services.study import backlog as backlogs
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")

@@ -112,9 +112,7 @@ def answer() -> ResponseReturnValue:
     stamp = request.form.get("shown", "")[:64]
     time_taken = study.time_since_issue(_secret(), current_user, question_id, stamp, now)
 
-    question = db.session.get(Question, question_id)
-    if question is None:
-        abort(404)
+    question = db.get_or_404(Question, question_id)
     version = current_version(question)
     is_choice = version.kind != QuestionKind.FLASHCARD
     if answers.awaits_rating(

@@ -7,11 +7,7 @@ import zlib
 from dataclasses import dataclass
 
 from qbank.importers.anki.messages import EXPORT_AGAIN, megabytes, shorten
-from qbank.importers.drafts import (
-    MAX_ARCHIVE_MEMBERS,
-    MAX_COMPRESSION_RATIO,
-    MAX_UNPACKED_BYTES,
-)
+from qbank.importers.drafts import MAX_ARCHIVE_MEMBERS, MAX_COMPRESSION_RATIO, MAX_UNPACKED_BYTES
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 OLDEST_COLLECTION = "collection.anki2"

@@ -9,13 +9,7 @@ from qbank.importers.anki.collection import Collection, Note, NoteType
 from qbank.importers.anki.media import Media
 from qbank.importers.anki.messages import EXPORT_AGAIN, count, shorten
 from qbank.importers.anki.sides import has_content, html_block, trim, visible_text
-from qbank.importers.anki.templates import (
-    Card,
-    cloze_numbers,
-    parse_clozes,
-    render,
-    render_clozes,
-)
+from qbank.importers.anki.templates import Card, cloze_numbers, parse_clozes, render, render_clozes
 from qbank.importers.drafts import ParseResult, QuestionDraft, check_draft
 from qbank.models import QuestionKind
 from qbank.models.questions import TAG_NAME_LENGTH

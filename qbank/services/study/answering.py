@@ -19,12 +19,7 @@ from qbank.domain.scheduling import Memory
 from qbank.extensions import db
 from qbank.models import CardState, QuestionKind, ReviewLog, ReviewMode, User
 from qbank.services import access, gamification
-from qbank.services.gamification import (
-    apply_answer,
-    goal_history,
-    rebuild_user,
-    store_projection,
-)
+from qbank.services.gamification import apply_answer, goal_history, rebuild_user, store_projection
 from qbank.services.study.cards import (
     answer_token,
     apply_memory,

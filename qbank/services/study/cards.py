@@ -19,15 +19,7 @@ from qbank.domain import answers, exams, scheduling
 from qbank.domain.days import Calendar
 from qbank.domain.scheduling import Memory
 from qbank.extensions import db
-from qbank.models import (
-    CardState,
-    ExamDate,
-    Membership,
-    Question,
-    QuestionVersion,
-    ReviewLog,
-    User,
-)
+from qbank.models import CardState, ExamDate, Membership, Question, QuestionVersion, ReviewLog, User
 from qbank.services import access
 from qbank.services.study.errors import StudyError
 
