@@ -30,6 +30,9 @@ class AnswerFacts:
     difficulty: float | None  # FSRS difficulty before the answer, 1 to 10
     time_taken_ms: int
     since_same_card: timedelta | None  # since this card was last answered
+    # Answered in a practice block earlier the same study day: a block repeated for
+    # points earns nothing.
+    repeat_in_blocks: bool = False
 
 
 def answer_xp(facts: AnswerFacts) -> int:
@@ -37,6 +40,8 @@ def answer_xp(facts: AnswerFacts) -> int:
     if facts.time_taken_ms < MASH_MS:
         return 0
     if facts.since_same_card is not None and facts.since_same_card < CRAM_WINDOW:
+        return 0
+    if facts.repeat_in_blocks:
         return 0
     xp = XP_ANSWER
     if facts.correct:

@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 class ReviewMode(enum.StrEnum):
     REVIEW = "review"  # the daily review: due cards and new ones, on the schedule
+    PRACTICE = "practice"  # a practice block's answer, written when the block ends
     CRAM = "cram"  # reserved: answering ahead of the schedule (not written yet)
     PREVIEW = "preview"  # reserved: looking at a card before learning it (not written yet)
 
@@ -26,15 +27,17 @@ class Projection(enum.StrEnum):
     STATS = "the student's statistics"
     ITEM_STATS = "item statistics"
     FSRS_FITTING = "FSRS parameter fitting"
+    PRACTICE_POOLS = "practice pools (unused, incorrect last time)"
 
 
 COUNTED_MODES: Mapping[Projection, frozenset[ReviewMode]] = MappingProxyType(
     {
         Projection.CARD_STATE: frozenset({ReviewMode.REVIEW}),
-        Projection.POINTS: frozenset({ReviewMode.REVIEW}),
+        Projection.POINTS: frozenset({ReviewMode.REVIEW, ReviewMode.PRACTICE}),
         Projection.STATS: frozenset({ReviewMode.REVIEW}),
-        Projection.ITEM_STATS: frozenset({ReviewMode.REVIEW}),
+        Projection.ITEM_STATS: frozenset({ReviewMode.REVIEW, ReviewMode.PRACTICE}),
         Projection.FSRS_FITTING: frozenset({ReviewMode.REVIEW}),
+        Projection.PRACTICE_POOLS: frozenset({ReviewMode.REVIEW, ReviewMode.PRACTICE}),
     }
 )
 

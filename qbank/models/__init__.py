@@ -13,6 +13,7 @@ from qbank.models.cohorts import (
     set_shares,
 )
 from qbank.models.gamification import Badge, DailyActivity, UserStats
+from qbank.models.practice import BlockItem, PracticeBlock
 from qbank.models.questions import (
     ImportUpload,
     MediaFile,
@@ -42,6 +43,7 @@ from qbank.models.users import (
 __all__ = [
     "AuditEvent",
     "Badge",
+    "BlockItem",
     "BoardMetric",
     "BoardView",
     "BoardWindow",
@@ -59,6 +61,7 @@ __all__ = [
     "Membership",
     "PasswordResetLink",
     "PastDailyGoal",
+    "PracticeBlock",
     "Question",
     "QuestionKind",
     "QuestionReport",

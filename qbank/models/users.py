@@ -70,6 +70,8 @@ class User(UserMixin, Model):
     easy_days: Mapped[list[int] | None] = mapped_column(sa.JSON)
     max_reviews_per_day: Mapped[int] = mapped_column(default=200)
     confirm_rating: Mapped[bool] = mapped_column(default=False)
+    # A question missed or guessed in a practice block becomes (or lapses) a review card.
+    practice_into_review: Mapped[bool] = mapped_column(default=True)
     fsrs_parameters: Mapped[list[float] | None] = mapped_column(sa.JSON)
     daily_goal: Mapped[str] = mapped_column(sa.String(16), default=DailyGoal.ALL_DUE.value)
     daily_goal_answers: Mapped[int] = mapped_column(default=20)

@@ -55,6 +55,8 @@ class Projection:
     touched: set[date] = field(default_factory=set)
     new_badges: list[str] = field(default_factory=list)
     answered: dict[int, set[int]] = field(default_factory=dict)  # set id -> question ids
+    # Questions answered in practice blocks on a day: a second block answer earns nothing.
+    practised: dict[date, set[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Answer:
     due_left: int | None
     question_id: int
     set_id: int
+    mode: str = modes.ReviewMode.REVIEW.value
 
     @classmethod
     def of(cls, log: ReviewLog, set_id: int) -> Answer:
@@ -81,7 +84,12 @@ class Answer:
             log.due_left,
             log.question_id,
             set_id,
+            log.mode,
         )
+
+    @property
+    def in_block(self) -> bool:
+        return self.mode == modes.ReviewMode.PRACTICE
 
 
 class SetCatalog:
@@ -119,17 +127,19 @@ class SetCatalog:
         )
 
 
-def _facts(answer: Answer) -> rules.AnswerFacts:
+def _facts(answer: Answer, repeat_in_blocks: bool) -> rules.AnswerFacts:
     before = answer.state_before
     since = None
     if before and before.get("last_review"):
         since = answer.reviewed_at - datetime.fromisoformat(before["last_review"])
     return rules.AnswerFacts(
         correct=answer.correct,
-        was_review=bool(before and before.get("state") == 2),
+        # The bonus for a due review is for answers on the schedule, not in a block.
+        was_review=bool(before and before.get("state") == 2) and not answer.in_block,
         difficulty=before.get("difficulty") if before else None,
         time_taken_ms=answer.time_taken_ms,
         since_same_card=since,
+        repeat_in_blocks=repeat_in_blocks,
     )
 
 
@@ -147,7 +157,12 @@ def fold_answer(p: Projection, answer: Answer, goals: rules.GoalHistory, sets: S
     set answered before it (a replay gathers them as it goes).
     """
     tally = _day(p, answer.day)
-    xp = rules.capped(rules.answer_xp(_facts(answer)), tally.xp)
+    repeat = False
+    if answer.in_block:
+        practised = p.practised.setdefault(answer.day, set())
+        repeat = answer.question_id in practised
+        practised.add(answer.question_id)
+    xp = rules.capped(rules.answer_xp(_facts(answer, repeat)), tally.xp)
     tally.reviews += 1
     tally.correct += int(answer.correct)
     tally.xp += xp
@@ -324,6 +339,18 @@ def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
                 .distinct()
             )
         )
+    if log.mode == modes.ReviewMode.PRACTICE:
+        p.practised[log.day] = set(
+            db.session.scalars(
+                sa.select(ReviewLog.question_id).where(
+                    ReviewLog.user_id == user.id,
+                    ReviewLog.day == log.day,
+                    ReviewLog.mode == modes.ReviewMode.PRACTICE.value,
+                    ReviewLog.undone_at.is_(None),
+                    ReviewLog.id < log.id,
+                )
+            )
+        )
     fold_answer(p, Answer.of(log, set_id), goal_history(user, since=log.day), sets)
     _save(user, p, now)
     return p.new_badges
@@ -354,6 +381,7 @@ def _answers(user_id: int, without: int | None = None) -> Iterator[Answer]:
             ReviewLog.due_left,
             ReviewLog.question_id,
             Question.set_id,
+            ReviewLog.mode,
         )
         .join(Question, Question.id == ReviewLog.question_id)
         .where(

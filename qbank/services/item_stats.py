@@ -25,9 +25,11 @@ class QuestionStats:
 def _first_answers(question_set: QuestionSet) -> sa.Select[int, int, bool, list[str]]:
     """First answers to the current versions of the set's live questions.
 
-    A first answer is a student's first review of the question (not undone, not a cram
-    or preview), given to the version that is current now: an edit starts afresh, and
-    the old version's answers stay with it.
+    A first answer is a student's first review of the question, or their first answer to
+    it in a practice block (not undone, not a cram or preview), given to the version that
+    is current now: an edit starts afresh, and the old version's answers stay with it.
+    Rows come oldest first: a question answered in blocks without ever becoming a card
+    has several rows without a state before, and only the first counts (``_figures``).
     """
     return (
         sa.select(ReviewLog.user_id, ReviewLog.question_id, ReviewLog.correct, ReviewLog.chosen)
@@ -40,16 +42,25 @@ def _first_answers(question_set: QuestionSet) -> sa.Select[int, int, bool, list[
             ReviewLog.state_before.is_(None),
             ReviewLog.counted_in(Projection.ITEM_STATS),
         )
+        .order_by(ReviewLog.id)
     )
+
+
+def _each_students_first(rows: sa.Result[int, int, bool, list[str]]) -> list[items.FirstAnswer]:
+    """The first row of each student and question, from rows oldest first."""
+    seen: set[tuple[int, int]] = set()
+    first = []
+    for user_id, question_id, correct, chosen in rows:
+        if (user_id, question_id) not in seen:
+            seen.add((user_id, question_id))
+            first.append(items.FirstAnswer(user_id, question_id, correct, tuple(chosen or ())))
+    return first
 
 
 def _figures(
     questions: list[Question], rows: sa.Result[int, int, bool, list[str]]
 ) -> list[QuestionStats]:
-    analysed = items.analyse(
-        items.FirstAnswer(user_id, question_id, correct, tuple(chosen or ()))
-        for user_id, question_id, correct, chosen in rows
-    )
+    analysed = items.analyse(_each_students_first(rows))
     versions = current_versions(questions)
     result = []
     for question in questions:
@@ -82,3 +93,23 @@ def question_statistics(question: Question) -> QuestionStats | None:
     students = mine.where(ReviewLog.question_id == question.id).with_only_columns(ReviewLog.user_id)
     rows = db.session.execute(mine.where(ReviewLog.user_id.in_(students)))
     return _figures([question], rows)[0]
+
+
+def first_answer_shares(question_ids: list[int]) -> dict[int, items.ItemStats]:
+    """First-answer figures of these questions' current versions, whatever their sets,
+    for a student's score report (shown only from ``items.MIN_ANSWERS`` students on)."""
+    if not question_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ReviewLog.user_id, ReviewLog.question_id, ReviewLog.correct, ReviewLog.chosen)
+        .join(QuestionVersion, QuestionVersion.id == ReviewLog.question_version_id)
+        .join(Question, Question.id == QuestionVersion.question_id)
+        .where(
+            ReviewLog.question_id.in_(question_ids),
+            QuestionVersion.number == Question.current_version,
+            ReviewLog.state_before.is_(None),
+            ReviewLog.counted_in(Projection.ITEM_STATS),
+        )
+        .order_by(ReviewLog.id)
+    )
+    return items.analyse(_each_students_first(rows))

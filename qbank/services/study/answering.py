@@ -155,12 +155,15 @@ class UndoPlan:
 
 
 def _last_answer(user: User) -> ReviewLog | None:
-    return db.session.scalar(
+    """The student's last answer, if the daily review's undo may take it back: a practice
+    block's answers stand (the block's report shows them)."""
+    log = db.session.scalar(
         sa.select(ReviewLog)
         .where(ReviewLog.user_id == user.id, ReviewLog.undone_at.is_(None))
         .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
         .limit(1)
     )
+    return log if log is not None and modes.counts(modes.Projection.CARD_STATE, log.mode) else None
 
 
 def plan_undo(user: User) -> UndoPlan | None:

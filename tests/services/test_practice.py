@@ -1,0 +1,212 @@
+"""Practice blocks through their services: building from sources and pools, the work on
+each question, the deadline, the end (once), and what the end hands to the review."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from qbank.database import write_transaction
+from qbank.domain import practice as rules
+from qbank.domain import scheduling
+from qbank.extensions import db
+from qbank.models import CardState, ReviewLog, ReviewMode, UserStats
+from qbank.services import enrollment, practice, study
+from qbank.services.practice import PracticeError, Request, Work
+
+RIGHT, WRONG = ("A",), ("B",)
+
+
+@pytest.fixture
+def student(create_user):
+    return create_user(email="student@example.edu")
+
+
+@pytest.fixture
+def sets(student, published_set, clock):
+    cardio = published_set(6, "Cardio", tags=["Cardiology::Valves"])
+    renal = published_set(4, "Renal", tags=["Renal::Acid base"])
+    for question_set in (cardio, renal):
+        enrollment.enroll(student, question_set, clock.now())
+    db.session.commit()
+    return cardio, renal
+
+
+def build(student, clock, **wanted):
+    with write_transaction():
+        block = practice.build(student, Request(**wanted), clock.now(), seed=7)
+    return block
+
+
+def answer(student, block, position, chosen, clock, **extra):
+    with write_transaction():
+        practice.save(
+            student, block, position, Work(chosen=chosen, time_ms=30_000, **extra), clock.now()
+        )
+
+
+def end(student, block, clock):
+    with write_transaction():
+        practice.end(student, block, clock.now())
+
+
+def test_a_block_holds_the_chosen_tags_unused_questions(student, sets, clock):
+    cardio, renal = sets
+    block = build(student, clock, tags=("Renal",), size=10)
+    assert {i.question_id for i in block.items} == {q.id for q in renal.questions}
+    assert [i.position for i in block.items] == [1, 2, 3, 4]
+    choices = practice.choices(student, Request(tags=("Renal",)))
+    assert dict((t, n) for t, n in choices.tags)["Cardiology"] == 6
+    assert choices.available == 4
+
+
+def test_one_block_at_a_time_and_clear_refusals(student, sets, clock):
+    with pytest.raises(PracticeError, match="1 to 120"):
+        build(student, clock, size=121)
+    with pytest.raises(PracticeError, match="at least one pool"):
+        build(student, clock, pools=())
+    build(student, clock, size=3)
+    with pytest.raises(PracticeError, match="in progress"):
+        build(student, clock, size=3)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CardState)) == 0
+
+
+def test_the_incorrect_pool_after_a_block(student, sets, clock):
+    block = build(student, clock, tags=("Cardiology",), size=6, mode=rules.Mode.TIMED)
+    answer(student, block, 1, WRONG, clock)
+    answer(student, block, 2, RIGHT, clock)
+    end(student, block, clock)
+    incorrect = practice.choices(student, Request(pools=(rules.Pool.INCORRECT,)))
+    assert incorrect.available == 1
+    unused = practice.choices(student, Request(pools=(rules.Pool.UNUSED,)))
+    assert unused.available == 8
+
+
+def test_timed_answers_may_change_tutor_answers_may_not(student, sets, clock):
+    timed = build(student, clock, size=2, mode=rules.Mode.TIMED)
+    answer(student, timed, 1, WRONG, clock)
+    answer(student, timed, 1, RIGHT, clock)
+    assert timed.items[0].correct is True and timed.items[0].time_ms == 60_000
+    end(student, timed, clock)
+    tutor = build(student, clock, size=2, pools=(rules.Pool.ALL,))
+    answer(student, tutor, 1, WRONG, clock)
+    answer(student, tutor, 1, RIGHT, clock, marked=True)
+    assert tutor.items[0].chosen == ["B"] and tutor.items[0].marked
+
+
+def test_the_deadline_closes_the_block_and_refuses_late_answers(student, sets, clock):
+    block = build(student, clock, size=2, mode=rules.Mode.TIMED, seconds_per_question=60)
+    start = clock.now()
+    answer(student, block, 1, RIGHT, clock)
+    clock.advance(seconds=125 + rules.GRACE.total_seconds())
+    with write_transaction():
+        late = practice.save(student, block, 2, Work(chosen=RIGHT), clock.now())
+    assert late is None
+    db.session.refresh(block)
+    assert block.ended_at == start + timedelta(seconds=120)
+    assert block.time_used_ms == 120_000
+    assert block.items[1].chosen is None
+
+
+def test_pausing_stops_the_clock(student, sets, clock):
+    block = build(student, clock, size=2, mode=rules.Mode.TIMED, seconds_per_question=60)
+    clock.advance(seconds=30)
+    with write_transaction():
+        practice.pause(student, block, clock.now())
+    clock.advance(days=1)
+    with write_transaction():
+        practice.show(student, block, 2, clock.now())
+    assert practice.timing_of(block).remaining(clock.now()) == timedelta(seconds=90)
+
+
+def test_the_end_writes_each_answer_once_and_hands_misses_to_the_review(student, sets, clock):
+    block = build(student, clock, size=4, tags=("Renal",), mode=rules.Mode.TIMED)
+    miss, guess, sure, _skipped = (i.question_id for i in block.items)
+    answer(student, block, 1, WRONG, clock)
+    answer(student, block, 2, RIGHT, clock, guessed=True)
+    answer(student, block, 3, RIGHT, clock)
+    end(student, block, clock)
+    end(student, block, clock)  # a second click, another tab
+    logs = db.session.scalars(sa.select(ReviewLog).order_by(ReviewLog.id)).all()
+    assert [(log.question_id, log.mode, log.correct) for log in logs] == [
+        (miss, ReviewMode.PRACTICE, False),
+        (guess, ReviewMode.PRACTICE, True),
+        (sure, ReviewMode.PRACTICE, True),
+    ]
+    cards = {c.question_id: c for c in db.session.scalars(sa.select(CardState))}
+    assert set(cards) == {miss, guess}
+    assert logs[0].rating == scheduling.AGAIN and logs[1].rating == scheduling.HARD
+    assert logs[2].state_after == {} and logs[2].state_before is None
+    # The missed question is in the daily review, after its learning step.
+    clock.advance(days=1)
+    picked = study.pick_next(study.queue_for(student, clock.now()))
+    assert picked is not None and picked[1] in {miss, guess}
+    stats = db.session.get(UserStats, student.id)
+    assert stats is not None and stats.reviews == 3 and stats.xp > 0
+
+
+def test_a_missed_card_lapses_a_sure_right_one_keeps_its_schedule(student, sets, clock):
+    renal = sets[1]
+    first, second = (q.id for q in renal.questions[:2])
+    for question_id in (first, second):  # both become review cards
+        for _ in range(2):
+            token = study.card_view(student, question_id, clock.now(), "s").token
+            study.record_answer(student, question_id, token, ["A"], None, 5000, clock.now(), "s")
+            db.session.commit()
+            clock.advance(days=3)
+    before = {c.question_id: (c.due, c.lapses) for c in db.session.scalars(sa.select(CardState))}
+    block = build(student, clock, size=10, pools=(rules.Pool.ALL,), tags=("Renal",))
+    positions = {i.question_id: i.position for i in block.items}
+    answer(student, block, positions[first], WRONG, clock)
+    answer(student, block, positions[second], RIGHT, clock, guessed=True)
+    end(student, block, clock)
+    after = {c.question_id: (c.due, c.lapses) for c in db.session.scalars(sa.select(CardState))}
+    assert after[second] == before[second]
+    assert after[first][1] == before[first][1] + 1
+
+
+def test_the_setting_keeps_blocks_out_of_the_review(student, sets, clock):
+    student.practice_into_review = False
+    db.session.commit()
+    block = build(student, clock, size=2)
+    answer(student, block, 1, WRONG, clock)
+    end(student, block, clock)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CardState)) == 0
+
+
+def test_no_points_for_a_question_twice_a_day_in_blocks(student, sets, clock):
+    first = build(student, clock, size=1, tags=("Renal",))
+    answer(student, first, 1, RIGHT, clock)
+    end(student, first, clock)
+    xp = db.session.get(UserStats, student.id).xp
+    assert xp > 0
+    again = build(student, clock, size=10, pools=(rules.Pool.ALL,), tags=("Renal",))
+    position = next(i.position for i in again.items if i.question_id == first.items[0].question_id)
+    clock.advance(minutes=10)
+    answer(student, again, position, RIGHT, clock)
+    end(student, again, clock)
+    assert db.session.get(UserStats, student.id).xp == xp
+
+
+def test_the_report_scores_by_tag(student, sets, clock):
+    block = build(student, clock, size=10, order=rules.Order.BY_TAG)
+    answer(student, block, 1, RIGHT, clock)
+    answer(student, block, 2, WRONG, clock)
+    end(student, block, clock)
+    report = practice.report(student, block, clock.now())
+    assert (report.score.correct, report.score.answered, report.score.questions) == (1, 2, 10)
+    names = [t.name for t in report.by_tag]
+    assert names == ["Cardiology", "Cardiology::Valves", "Renal", "Renal::Acid base"]
+    assert report.by_tag[0].score.correct == 1 and report.by_tag[0].score.questions == 6
+    assert report.percentile is None and report.peers_needed == rules.MIN_PEERS
+    past, pages = practice.previous(student)
+    assert [p.block.id for p in past] == [block.id] and pages == 1
+
+
+def test_the_daily_undo_never_takes_back_a_block_answer(student, sets, clock):
+    block = build(student, clock, size=1)
+    answer(student, block, 1, WRONG, clock)
+    end(student, block, clock)
+    assert study.undo_last_answer(student, clock.now()) is None
