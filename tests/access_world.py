@@ -7,7 +7,8 @@
   ``admin`` have no part in it.
 - ``member`` and ``former`` have each answered the first question of the cohort's set, which
   shows an image; ``member`` reported it, and is signed in on a phone; ``owner`` has an
-  upload waiting for confirmation.
+  upload waiting for confirmation; ``member`` has a practice block of the public set in
+  progress.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from qbank.models import (
     Cohort,
     ImportUpload,
     MediaFile,
+    PracticeBlock,
     Question,
     QuestionReport,
     QuestionSet,
@@ -30,7 +32,7 @@ from qbank.models import (
     UserSession,
     Visibility,
 )
-from qbank.services import cohorts, enrollment, imports, reports, sessions, study
+from qbank.services import cohorts, enrollment, imports, practice, reports, sessions, study
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaStore, media_url, store_media
 from tests.bank_helpers import json_question, qbank_json_file, sba, tiny_png
@@ -52,6 +54,7 @@ class World:
     upload: ImportUpload | None = None
     join_code: str = ""  # as it was built, before any test rotates it
     member_phone: UserSession | None = None  # a device the member is signed in on
+    member_block: PracticeBlock | None = None  # the member's practice block, in progress
 
     QUESTIONS_PER_SET = 2
 
@@ -79,6 +82,7 @@ class World:
             "member_id": self.users["member"].id,
             "join_code": self.cohort.join_code,
             "member_phone": self.member_phone.id,
+            "member_block": self.member_block.id,
         }
 
 
@@ -148,6 +152,9 @@ def build_world(create_user, clock: FrozenClock, store: MediaStore) -> World:
     world.member_phone = sessions.start_session(
         users["member"], now, timedelta(days=1), False, "Phone"
     ).session
+    world.member_block = practice.build(
+        users["member"], practice.Request(set_ids=(world.public_set.id,), size=2), now, seed=1
+    )
     world.upload = imports.stash_upload(
         owner, "more.json", qbank_json_file([json_question(1)]), None, None, "More", now
     )

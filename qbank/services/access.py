@@ -15,6 +15,7 @@ access goes), so access comes back with the sharing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TypeVarTuple
 
 import sqlalchemy as sa
@@ -160,6 +161,19 @@ def can_see_question(user: User, question_id: int) -> bool:
         sa.select(Question.id)
         .join(QuestionSet, QuestionSet.id == Question.set_id)
         .where(Question.id == question_id, visible_sets(user))
+    )
+
+
+def visible_question_ids(user: User, question_ids: Collection[int]) -> set[int]:
+    """Which of these questions the user may read: ``can_see_question`` for many at once."""
+    if not question_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Question.id)
+            .join(QuestionSet, QuestionSet.id == Question.set_id)
+            .where(Question.id.in_(question_ids), visible_sets(user))
+        )
     )
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from qbank import clock
 from qbank.domain import gamification as rules
 from qbank.domain.scheduling import describe_interval
+from qbank.services import practice
 from qbank.services.dashboard import dashboard_for
 from qbank.services.study import queue_for
 
@@ -47,4 +48,5 @@ def dashboard() -> ResponseReturnValue:
         next_review=queue.later.astimezone(zone) if queue.later else None,
         next_review_in=describe_interval(queue.later - now) if queue.later else None,
         local_today=now.astimezone(zone).date(),
+        open_block=practice.open_block(current_user),
     )

@@ -52,6 +52,8 @@ OBJECT_KINDS = {
     "users": "user",
     "password_reset_links": "reset link",
     "user_sessions": "session",
+    "practice_blocks": "block",
+    "block_items": "block",
 }
 NOT_ADDRESSED = {
     "audit_events": "read only by admins, as a list (the route table checks the role)",
@@ -106,6 +108,17 @@ def flagged(world: World, user: Any) -> bool:
             )
         )
     )
+
+
+def block_noted(world: World, user: Any) -> bool:
+    """Whether the member's block kept a note (only the member may write one)."""
+    db.session.expire_all()
+    return any(item.notes == "by the table" for item in world.member_block.items)
+
+
+def block_ended(world: World, user: Any) -> bool:
+    db.session.expire_all()
+    return world.member_block.ended_at is not None
 
 
 def reported(world: World, user: Any) -> bool:
@@ -477,6 +490,46 @@ CASES = [
         "/sets/import/{upload}",
         outcome("refused", owner="done"),
         effect=upload_imported,
+    ),
+    # --- a practice block is its student's alone; anyone else finds nothing there
+    Case(
+        "GET",
+        "/practice/blocks/<int:block_id>",
+        "/practice/blocks/{member_block}",
+        outcome(404, member="→/practice/blocks/"),
+    ),
+    Case(
+        "GET",
+        "/practice/blocks/<int:block_id>/<int:position>",
+        "/practice/blocks/{member_block}/1",
+        outcome(404, member=200),
+    ),
+    Case(
+        "POST",
+        "/practice/blocks/<int:block_id>/<int:position>",
+        "/practice/blocks/{member_block}/1",
+        outcome("refused", member="done"),
+        data={"chosen": "A", "notes": "by the table", "go": "2"},
+        effect=block_noted,
+    ),
+    Case(
+        "GET",
+        "/practice/blocks/<int:block_id>/end",
+        "/practice/blocks/{member_block}/end",
+        outcome(404, member=200),
+    ),
+    Case(
+        "POST",
+        "/practice/blocks/<int:block_id>/end",
+        "/practice/blocks/{member_block}/end",
+        outcome("refused", member="done"),
+        effect=block_ended,
+    ),
+    Case(
+        "GET",
+        "/practice/blocks/<int:block_id>/report",
+        "/practice/blocks/{member_block}/report",
+        outcome(404, member="→/practice/blocks/"),
     ),
     # --- images follow the questions that show them
     Case(

@@ -34,6 +34,11 @@ class ReportRow:
     def outcome(self) -> bool | None:
         return self.item.correct if self.item.chosen is not None else None
 
+    def letters(self, keys: list[str] | None) -> str:
+        """The letters the student saw beside these options ("B, D"); "" for none."""
+        shown = {o["key"]: answers.OPTION_KEYS[n] for n, o in enumerate(self.options)}
+        return ", ".join(shown[k] for k in sorted(keys or (), key=list(shown).index))
+
 
 @dataclass(frozen=True)
 class TagScore:
