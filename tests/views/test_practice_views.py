@@ -122,7 +122,7 @@ def test_timed_mode_reveals_nothing_until_the_end_then_reports(
     # Letters as the student saw them (options are shuffled per student).
     mine = re.findall(r"Yours (\S+) · key (\S+)", report)
     assert len(mine) == 3 and mine[0][0] != mine[0][1] and mine[1][0] == mine[1][1]
-    assert mine[2][0] == "–" and "Not answered" in report
+    assert mine[2][0] == "\N{EN DASH}" and "Not answered" in report
     assert "percentile: 5 more students needed" in report
     assert "in your daily reviews now" in report
     # The miss and the guess wait in the review; the block is over for every route.
