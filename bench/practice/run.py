@@ -346,6 +346,7 @@ def main() -> None:
     for n, (user_id, block_id) in enumerate(zip(users, blocks, strict=True)):
         steps.run("report", n >= args.warmup, report, app, user_id, block_id)
     wall = time.perf_counter() - started
+    span = f"{min(held)}" if min(held) == max(held) else f"{min(held)} to {max(held)}"
 
     print(f"engine     {engine_name(app)}")
     print(
@@ -354,7 +355,7 @@ def main() -> None:
         f"{sizes.bytes / 1048576:,.0f} MB on disk ({url})"
     )
     print(
-        f"measured   {args.blocks} blocks of {min(held)}-{max(held)} questions, "
+        f"measured   {args.blocks} blocks of {span} questions, "
         f"{WANTED.size} asked ({', '.join(WANTED.tags)}; pools "
         f"{', '.join(p.value for p in WANTED.pools)}; {WANTED.mode.value}), one a student, "
         f"after {args.warmup} warm-up blocks; {wall:.1f} s"

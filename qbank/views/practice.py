@@ -71,11 +71,27 @@ def _request_from(values: MultiDict[str, str]) -> practice.Request:
     )
 
 
+def _tag_groups(
+    tags: list[tuple[str, int]],
+) -> list[tuple[str, int, list[tuple[str, int]]]]:
+    """Each top-level tag with its count and the tags below it, for the builder's tree."""
+    groups: dict[str, tuple[int, list[tuple[str, int]]]] = {}
+    for name, count in tags:
+        top = name.split("::", 1)[0]
+        if top == name:
+            groups[top] = (count, groups.get(top, (0, []))[1])
+        else:
+            groups.setdefault(top, (0, []))[1].append((name, count))
+    return [(top, count, below) for top, (count, below) in groups.items()]
+
+
 def _builder(wanted: practice.Request, status: int = 200) -> ResponseReturnValue:
+    found = practice.choices(current_user, wanted)
     return render_template(
         "practice/builder.html",
         wanted=wanted,
-        choices=practice.choices(current_user, wanted),
+        choices=found,
+        tag_groups=_tag_groups(found.tags),
         pools=POOL_LABELS,
         modes=rules.Mode,
         orders=rules.Order,

@@ -9,6 +9,10 @@
   if (!exam) return;
   var form = exam.querySelector("form[data-work]");
 
+  // On a phone the navigator starts folded: the question comes first.
+  var navigator = exam.querySelector("[data-navigator]");
+  if (navigator && window.matchMedia("(max-width: 639px)").matches) navigator.open = false;
+
   function submitWith(go) {
     var button = document.createElement("button");
     button.type = "submit";
