@@ -88,6 +88,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/gamification/run.py
 	$(BIN)/python bench/items/run.py
 	$(BIN)/python bench/load/run.py
+	$(BIN)/python bench/practice/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache *.egg-info

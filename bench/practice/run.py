@@ -89,8 +89,6 @@ STEPS = {  # kind: (label, target p50 in ms or None)
     "end": ("end the block (40 answers to the log)", None),
     "report": ("score report of the ended block", 50.0),
 }
-# Columns bench/study/generate.py does not fill yet: NOT NULL with a Python-side default.
-UNFILLED_USER_COLUMNS = ("new_cards_wait_for_reviews", "practice_into_review")
 
 
 class Steps:
@@ -122,19 +120,6 @@ class Steps:
         return result
 
 
-def fill_unfilled_columns() -> None:
-    """Let bench/study/generate.py load users although it predates two of their columns.
-
-    Its loader refuses a NOT NULL column with neither a value nor a server default. The
-    model's own default becomes the server default, in this process's metadata only,
-    before ``create_all``; the app writes the same value for any user it makes.
-    """
-    for name in UNFILLED_USER_COLUMNS:
-        column = User.__table__.c[name]
-        if column.server_default is None:
-            column.server_default = sa.DefaultClause(sa.true())
-
-
 def study_data(args: argparse.Namespace) -> str:
     """The URL of bench/study's data, generated first if missing or asked for."""
     url = prepare_database(args.database, args.schema, fresh=False)
@@ -154,7 +139,6 @@ def study_data(args: argparse.Namespace) -> str:
         f"{scale.questions:,} questions, {scale.reviews:,} reviews ...",
         flush=True,
     )
-    fill_unfilled_columns()
     started = time.perf_counter()
     generate(app, scale, args.seed)
     if args.projections:

@@ -289,6 +289,8 @@ def load_content(loader: Loader, scale: Scale, now: datetime, rng: random.Random
         "confirm_rating",
         "daily_goal",
         "daily_goal_answers",
+        "new_cards_wait_for_reviews",
+        "practice_into_review",
     ]
     people = [("faculty", n, "faculty") for n in range(1, scale.faculty + 1)]
     people += [("student", n, "student") for n in range(1, scale.students + 1)]
@@ -316,6 +318,8 @@ def load_content(loader: Loader, scale: Scale, now: datetime, rng: random.Random
                 False,
                 "all_due",
                 20,
+                True,
+                True,
             ),
         )
     loader.flush()
