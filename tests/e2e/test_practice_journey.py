@@ -3,7 +3,6 @@ question, pauses, resumes from the dashboard, ends the block, reads the report, 
 finds the question they missed in the next day's review. At desktop size the exam
 screen is worked with the keyboard alone; at phone size with taps."""
 
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
