@@ -12,7 +12,7 @@ from qbank.database import write_transaction
 from qbank.domain import practice as rules
 from qbank.domain import scheduling
 from qbank.extensions import db
-from qbank.models import CardState, ReviewLog, ReviewMode, UserStats
+from qbank.models import CardState, Question, ReviewLog, ReviewMode, UserStats
 from qbank.services import enrollment, practice, study
 from qbank.services.practice import PracticeError, Request, Work
 
@@ -210,3 +210,12 @@ def test_the_daily_undo_never_takes_back_a_block_answer(student, sets, clock):
     answer(student, block, 1, WRONG, clock)
     end(student, block, clock)
     assert study.undo_last_answer(student, clock.now()) is None
+
+
+def test_a_tag_holds_the_tags_below_it_and_no_lookalike(student, published_set, clock):
+    for title, tag in (("A", "Renal_x"), ("B", "Renal%"), ("C", "Renalx"), ("D", "Renal_x::AKI")):
+        enrollment.enroll(student, published_set(1, title, tags=[tag]), clock.now())
+    db.session.commit()
+    block = build(student, clock, tags=("Renal_x",), size=10)
+    titles = {db.session.get(Question, i.question_id).question_set.title for i in block.items}
+    assert titles == {"A", "D"}

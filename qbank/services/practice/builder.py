@@ -75,8 +75,44 @@ class Choices:
     available: int  # the sources' questions in any chosen pool: what a block may hold
 
 
-def candidates(user: User) -> list[Candidate]:
-    """Every question the student may practise, with its tags and pool facts."""
+def _from_sources(wanted: Request) -> list[sa.ColumnElement[bool]]:
+    """``in_sources`` as SQL: the chosen sets, and a chosen tag or one below it."""
+    where: list[sa.ColumnElement[bool]] = []
+    if wanted.set_ids:
+        where.append(Question.set_id.in_(wanted.set_ids))
+    if wanted.tags:
+        names = [
+            sa.or_(Tag.name == tag, Tag.name.like(_escaped(tag) + "::%", escape="\\"))
+            for tag in wanted.tags
+        ]
+        where.append(
+            sa.exists(
+                sa.select(question_tags.c.question_id)
+                .join(Tag, Tag.id == question_tags.c.tag_id)
+                .where(question_tags.c.question_id == Question.id, sa.or_(*names))
+            )
+        )
+    return where
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _marked(user: User) -> dict[int, bool]:
+    """Each question's mark as the student left it in their latest ended block holding it."""
+    rows = db.session.execute(
+        sa.select(BlockItem.question_id, BlockItem.marked)
+        .join(PracticeBlock, PracticeBlock.id == BlockItem.block_id)
+        .where(PracticeBlock.user_id == user.id, PracticeBlock.ended_at.is_not(None))
+        .order_by(PracticeBlock.id)
+    )
+    return {question_id: marked for question_id, marked in rows}  # the latest comes last
+
+
+def candidates(user: User, sources: Request | None = None) -> list[Candidate]:
+    """Every question the student may practise, with its tags and pool facts; only those
+    of ``sources``' sets and tags when it is given (the filter runs in the database)."""
     theirs = (
         ReviewLog.user_id == user.id,
         ReviewLog.question_id == Question.id,
@@ -91,22 +127,8 @@ def candidates(user: User) -> list[Candidate]:
         .scalar_subquery()
     )
     answered = sa.select(ReviewLog.id).where(*theirs).correlate(Question).exists()
-    # Marked: as the student left it in their latest ended block that held the question.
-    marked = (
-        sa.select(BlockItem.marked)
-        .join(PracticeBlock, PracticeBlock.id == BlockItem.block_id)
-        .where(
-            PracticeBlock.user_id == user.id,
-            PracticeBlock.ended_at.is_not(None),
-            BlockItem.question_id == Question.id,
-        )
-        .order_by(PracticeBlock.id.desc())
-        .limit(1)
-        .correlate(Question)
-        .scalar_subquery()
-    )
     rows = db.session.execute(
-        sa.select(Question.id, Question.set_id, answered, last, marked, CardState.flagged)
+        sa.select(Question.id, Question.set_id, answered, last, CardState.flagged)
         .join(
             QuestionVersion,
             sa.and_(
@@ -121,9 +143,11 @@ def candidates(user: User) -> list[Candidate]:
         .where(
             access.studied_questions(user),
             QuestionVersion.kind.in_([k.value for k in CHOICE_KINDS]),
+            *(_from_sources(sources) if sources is not None else ()),
         )
         .order_by(Question.id)
     ).all()
+    marked = _marked(user)
     ids = [row[0] for row in rows]
     tags = _tags_of(ids)
     return [
@@ -134,11 +158,11 @@ def candidates(user: User) -> list[Candidate]:
             history=rules.History(
                 answered=bool(was_answered),
                 last_correct=last_correct,
-                marked=bool(was_marked),
+                marked=marked.get(qid, False),
                 flagged=bool(flagged),
             ),
         )
-        for qid, set_id, was_answered, last_correct, was_marked, flagged in rows
+        for qid, set_id, was_answered, last_correct, flagged in rows
     ]
 
 
@@ -234,7 +258,7 @@ def build(user: User, wanted: Request, now: datetime, seed: int | None = None) -
         raise PracticeError("You have a block in progress: finish or end it first.")
     pool = [
         c
-        for c in candidates(user)
+        for c in candidates(user, wanted)
         if in_sources(c, wanted) and rules.in_pools(c.history, wanted.pools)
     ]
     if not pool:
