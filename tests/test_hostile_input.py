@@ -35,6 +35,7 @@ from qbank.services import (
     enrollment,
     fsrs_tuning,
     imports,
+    practice,
     reports,
     sessions,
     study,
@@ -260,6 +261,8 @@ def world(create_user, clock, monkeypatch) -> World:
     )
     # A second device, so Settings offers its logout forms.
     sessions.start_session(admin, now, timedelta(days=1), False, "Phone")
+    # A practice block in progress, so its question and end pages show their forms.
+    block = practice.build(admin, practice.Request(size=2), now, seed=1)
     db.session.commit()
     return World(
         admin=admin,
@@ -276,6 +279,8 @@ def world(create_user, clock, monkeypatch) -> World:
             "sha256": "a" * 64,
             "filename": "css/qbank.css",
             "fmt": "json",
+            "block_id": block.id,
+            "position": 1,
         },
         by_endpoint={"auth.reset_password": {"token": reset.token}},
     )

@@ -38,6 +38,7 @@ class StudySettings:
     confirm_rating: bool
     daily_goal: Goal
     new_cards_wait_for_reviews: bool = True
+    practice_into_review: bool = True
     lighter_weekdays: frozenset[int] = frozenset()  # 0 Monday to 6 Sunday: half the reviews
 
 
@@ -59,6 +60,7 @@ def update_study_settings(user: User, settings: StudySettings, now: datetime) ->
     user.max_reviews_per_day = settings.max_reviews_per_day
     user.confirm_rating = settings.confirm_rating
     user.new_cards_wait_for_reviews = settings.new_cards_wait_for_reviews
+    user.practice_into_review = settings.practice_into_review
     user.easy_days = (
         [LIGHTER_DAY_PERCENT if day in settings.lighter_weekdays else 100 for day in range(7)]
         if settings.lighter_weekdays

@@ -14,7 +14,17 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 
 from qbank import clock
 from qbank.database import write_transaction
@@ -37,6 +47,35 @@ POOL_LABELS = {
     rules.Pool.ALL: "All",
 }
 DEFAULT_SIZE = 40
+
+
+class BlockForm(FlaskForm):
+    """The builder's fields that a message names by label (``views.unstorable``); the
+    form is parsed by ``_request_from``. Options labelled by their own text are named
+    by the field's name."""
+
+    sent = HiddenField()
+    pool = SelectMultipleField("Pools")
+    tag = SelectMultipleField("Tags")
+    # Each option of these is labelled by its own text: a message names them as sent.
+    set = SelectMultipleField("set")
+    mode = RadioField("mode")
+    order = RadioField("order")
+    size = IntegerField("Questions")
+    seconds = SelectField("Time per question (timed mode)")
+
+
+class WorkForm(FlaskForm):
+    """A block question's fields that a message names by label; ``save`` parses them."""
+
+    shown = HiddenField()
+    struck = SelectMultipleField("Strike out")
+    # Each option of these is labelled by its own text: a message names them as sent.
+    chosen = SelectMultipleField("chosen")
+    guessed = BooleanField("guessed")
+    marked = BooleanField("marked")
+    notes = TextAreaField("Your notes on this question")
+    go = HiddenField()
 
 
 def _local(moment: datetime) -> str:

@@ -84,6 +84,13 @@ class StudySettingsForm(FlaskForm):
         "After a right answer, let me choose Hard, Good or Easy",
         description="Off: a right answer counts as Good.",
     )
+    practice_into_review = BooleanField(
+        "Send what I miss in practice blocks to my daily reviews",
+        description=(
+            "A question missed in a block, or right by a guess, becomes a card (a card you "
+            "already review lapses when missed). Off: blocks leave your reviews alone."
+        ),
+    )
     daily_goal = SelectField(
         "Daily goal",
         choices=[
@@ -148,6 +155,7 @@ def study_settings() -> ResponseReturnValue:
                     confirm_rating=form.confirm_rating.data,
                     daily_goal=Goal(form.daily_goal.data, form.daily_goal_answers.data),
                     new_cards_wait_for_reviews=form.new_cards_wait_for_reviews.data,
+                    practice_into_review=form.practice_into_review.data,
                     lighter_weekdays=frozenset(form.lighter_weekdays.data or ()),
                 ),
                 clock.now(),

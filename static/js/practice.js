@@ -51,10 +51,10 @@
 
   // --- striking an option out: right-click it, or S then its letter -------------------
   exam.addEventListener("contextmenu", function (event) {
-    var row = event.target.closest(".choice-row");
-    if (!row) return;
+    var option = event.target.closest("[data-option]");
+    if (!option) return;
     event.preventDefault();
-    row.querySelector("[data-strike]").click();
+    exam.querySelector('[data-strike="' + option.dataset.option + '"]').click();
   });
 
   // --- the highlighter: select words of the stem, press H or the button ---------------

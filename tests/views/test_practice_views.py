@@ -214,3 +214,26 @@ def test_lab_values_are_searchable(client, auth, student):
     found = client.get("/practice/lab-values?q=inr").get_data(as_text=True)
     assert "International normalised ratio" in found and "Sodium" not in found
     assert "No lab value matches" in client.get("/practice/lab-values?q=zzz").get_data(as_text=True)
+
+
+def test_a_student_may_keep_blocks_out_of_their_reviews(client, auth, student, published_set):
+    enroll(auth, published_set(2, "Cardio"))
+    settings = {
+        "timezone": "UTC",
+        "rollover_hour": "4",
+        "desired_retention": "0.90",
+        "new_cards_per_day": "20",
+        "max_reviews_per_day": "200",
+        "daily_goal": "all_due",
+        "daily_goal_answers": "20",
+    }  # the box for blocks into reviews left unticked
+    page = client.get("/settings/").get_data(as_text=True)
+    assert "Send what I miss in practice blocks to my daily reviews" in page
+    assert auth.post("/settings/", settings).status_code == 302
+    start(auth, size="2", mode="timed")
+    block = the_block()
+    send(client, block, 1, chosen="B", go="end")
+    ended = auth.post(f"/practice/blocks/{block.id}/end", {}, form_page="/dashboard")
+    report = client.get(ended.headers["Location"]).get_data(as_text=True)
+    assert "0 of 2 right" in report and "keep block answers out of your daily reviews" in report
+    assert db.session.scalar(sa.select(sa.func.count(CardState.id))) == 0
