@@ -15,6 +15,7 @@ from qbank.models import (
     MemberRole,
     Membership,
     PastDailyGoal,
+    PracticeBlock,
     QuestionSet,
     ReviewLog,
     User,
@@ -43,6 +44,8 @@ def export_data(user: User, now: datetime) -> dict[str, Any]:
             "desired_retention": user.desired_retention,
             "new_cards_per_day": user.new_cards_per_day,
             "max_reviews_per_day": user.max_reviews_per_day,
+            "new_cards_wait_for_reviews": user.new_cards_wait_for_reviews,
+            "practice_into_review": user.practice_into_review,
             "fsrs_parameters": user.fsrs_parameters,
             "daily_goal": {"kind": user.daily_goal, "answers": user.daily_goal_answers},
             "earlier_daily_goals": [
@@ -111,6 +114,7 @@ def export_data(user: User, now: datetime) -> dict[str, Any]:
                 "correct": r.correct,
                 "rating": r.rating,
                 "time_taken_ms": r.time_taken_ms,
+                "mode": r.mode,
                 "undone_at": r.undone_at.isoformat() if r.undone_at else None,
             }
             for r in db.session.scalars(
@@ -119,6 +123,45 @@ def export_data(user: User, now: datetime) -> dict[str, Any]:
                 .order_by(ReviewLog.reviewed_at, ReviewLog.id)
                 .execution_options(yield_per=2000)
             )
+        ],
+        "practice_blocks": [_block(b) for b in _blocks_of(user)],
+    }
+
+
+def _blocks_of(user: User) -> list[PracticeBlock]:
+    return list(
+        db.session.scalars(
+            sa.select(PracticeBlock)
+            .where(PracticeBlock.user_id == user.id)
+            .order_by(PracticeBlock.created_at, PracticeBlock.id)
+        )
+    )
+
+
+def _block(block: PracticeBlock) -> dict[str, Any]:
+    """A practice block as the student made it: its choices, clock and work per question."""
+    return {
+        "mode": block.mode,
+        "order": block.ordering,
+        "sources": block.sources,
+        "time_limit_s": block.time_limit_s,
+        "time_used_ms": block.time_used_ms,
+        "created_at": block.created_at.isoformat(),
+        "ended_at": block.ended_at.isoformat() if block.ended_at else None,
+        "questions": [
+            {
+                "position": i.position,
+                "question_id": i.question_id,
+                "question_version_id": i.question_version_id,
+                "chosen": i.chosen,
+                "correct": i.correct,
+                "guessed": i.guessed,
+                "marked": i.marked,
+                "struck": i.struck,
+                "notes": i.notes,
+                "time_ms": i.time_ms,
+            }
+            for i in block.items
         ],
     }
 

@@ -12,8 +12,16 @@ from qbank.database import write_transaction
 from qbank.domain import practice as rules
 from qbank.domain import scheduling
 from qbank.extensions import db
-from qbank.models import CardState, Question, ReviewLog, ReviewMode, UserStats
-from qbank.services import enrollment, practice, study
+from qbank.models import (
+    BlockItem,
+    CardState,
+    PracticeBlock,
+    Question,
+    ReviewLog,
+    ReviewMode,
+    UserStats,
+)
+from qbank.services import enrollment, practice, privacy, study
 from qbank.services.practice import PracticeError, Request, Work
 
 RIGHT, WRONG = ("A",), ("B",)
@@ -219,3 +227,14 @@ def test_a_tag_holds_the_tags_below_it_and_no_lookalike(student, published_set, 
     block = build(student, clock, tags=("Renal_x",), size=10)
     titles = {db.session.get(Question, i.question_id).question_set.title for i in block.items}
     assert titles == {"A", "D"}
+
+
+def test_deleting_an_account_deletes_its_blocks(student, sets, clock):
+    block = build(student, clock, size=2)
+    answer(student, block, 1, WRONG, clock)
+    end(student, block, clock)
+    with write_transaction():
+        privacy.delete_account(student, clock.now())
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count(PracticeBlock.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(BlockItem.id))) == 0

@@ -237,3 +237,18 @@ def test_a_student_may_keep_blocks_out_of_their_reviews(client, auth, student, p
     report = client.get(ended.headers["Location"]).get_data(as_text=True)
     assert "0 of 2 right" in report and "keep block answers out of your daily reviews" in report
     assert db.session.scalar(sa.select(sa.func.count(CardState.id))) == 0
+
+
+def test_a_students_blocks_and_notes_are_in_their_data_download(
+    client, auth, student, published_set
+):
+    enroll(auth, published_set(1, "Cardio"))
+    start(auth, size="1")
+    block = the_block()
+    send(client, block, 1, chosen="B", notes="ask about the murmur", go="1")
+    data = client.get("/account/data.json").get_json()
+    assert data["profile"]["practice_into_review"] is True
+    [exported] = data["practice_blocks"]
+    assert exported["mode"] == "tutor" and exported["ended_at"] is None
+    assert exported["questions"][0]["notes"] == "ask about the murmur"
+    assert exported["questions"][0]["chosen"] == ["B"]
