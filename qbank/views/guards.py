@@ -7,7 +7,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user, login_required
 
 from qbank.models import Role
@@ -42,3 +42,8 @@ def safe_next_url(target: str | None) -> str | None:
     if "\\" in target:
         return None
     return target
+
+
+def signing_secret() -> str:
+    """The key that signs a card's one-time token and the stamp of when it was shown."""
+    return current_app.config["SECRET_KEY"] or "qbank-development"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -35,6 +35,7 @@ from qbank.models import PracticeBlock, QuestionVersion
 from qbank.presentation import charts, words
 from qbank.services import access, lab_values, practice, study
 from qbank.views.forms import ActionForm
+from qbank.views.guards import signing_secret
 from qbank.views.saving import saving
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
@@ -81,10 +82,6 @@ class WorkForm(FlaskForm):
 def _local(moment: datetime) -> str:
     """A moment on the student's clock: "3 Dec 2026, 21:40"."""
     return moment.astimezone(ZoneInfo(current_user.timezone)).strftime("%-d %b %Y, %H:%M")
-
-
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"] or "qbank-development"
 
 
 def _request_from(values: MultiDict[str, str]) -> practice.Request:
@@ -214,7 +211,7 @@ def question(block_id: int, position: int) -> ResponseReturnValue:
         options=answers.shuffled_options(version.options, current_user.id, item.question_id),
         revealed=tutor and item.chosen is not None,
         remaining=practice.timing_of(block).remaining(now),
-        stamp=study.issue_stamp(_secret(), current_user, item.question_id, now),
+        stamp=study.issue_stamp(signing_secret(), current_user, item.question_id, now),
         unanswered_and_marked=practice.unanswered_and_marked(block),
         action=ActionForm(),
     )
@@ -240,7 +237,11 @@ def save(block_id: int, position: int) -> ResponseReturnValue:
         struck=tuple(request.form.getlist("struck")),
         notes=request.form.get("notes", ""),
         time_ms=study.time_since_issue(
-            _secret(), current_user, item.question_id, request.form.get("shown", "")[:64], now
+            signing_secret(),
+            current_user,
+            item.question_id,
+            request.form.get("shown", "")[:64],
+            now,
         ),
     )
     go = request.form.get("go", "")

@@ -6,7 +6,7 @@ static/js/study.js swaps pages in place and adds the keyboard.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -24,15 +24,11 @@ from qbank.services import access, exams, gamification, reports, study
 from qbank.services.question_bank import current_version
 from qbank.services.study import backlog as backlogs
 from qbank.views.forms import ActionForm, ExamDayForm
-from qbank.views.guards import safe_next_url
+from qbank.views.guards import safe_next_url, signing_secret
 from qbank.views.saving import saving
 
 bp = Blueprint("study", __name__, url_prefix="/study")
 DEFAULT_SPREAD_DAYS = 5
-
-
-def _secret() -> str:
-    return current_app.config["SECRET_KEY"] or "qbank-development"
 
 
 class ReportForm(FlaskForm):
@@ -51,7 +47,7 @@ def _render_card(
 ) -> ResponseReturnValue:
     now = clock.now()
     try:
-        card = study.card_view(current_user, question_id, now, _secret())
+        card = study.card_view(current_user, question_id, now, signing_secret())
     except study.StudyError as exc:
         flash(str(exc), "error")
         return redirect(url_for("study.today"))
@@ -110,7 +106,7 @@ def answer() -> ResponseReturnValue:
         abort(400)
     now = clock.now()
     stamp = request.form.get("shown", "")[:64]
-    time_taken = study.time_since_issue(_secret(), current_user, question_id, stamp, now)
+    time_taken = study.time_since_issue(signing_secret(), current_user, question_id, stamp, now)
 
     question = db.get_or_404(Question, question_id)
     version = current_version(question)
@@ -131,7 +127,7 @@ def answer() -> ResponseReturnValue:
                 rating,
                 time_taken,
                 now,
-                _secret(),
+                signing_secret(),
                 guessed=guessed,
             )
     except study.StaleCard as exc:
@@ -156,7 +152,7 @@ def _render_check(
     question_id: int, chosen: list[str], token: str, stamp: str
 ) -> ResponseReturnValue:
     now = clock.now()
-    card = study.card_view(current_user, question_id, now, _secret())
+    card = study.card_view(current_user, question_id, now, signing_secret())
     return render_template(
         "study/result.html",
         card=card,
