@@ -8,7 +8,8 @@
 - ``member`` and ``former`` have each answered the first question of the cohort's set, which
   shows an image; ``member`` reported it, and is signed in on a phone; ``owner`` has an
   upload waiting for confirmation; ``member`` has a practice block of the public set in
-  progress.
+  progress; the rep assigned the cohort's set to the cohort, and ``owner`` set the
+  cohort a block from it (``assignment``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from qbank.clock import FrozenClock
+from qbank.domain import practice as practice_rules
 from qbank.extensions import db
 from qbank.models import (
+    BlockAssignment,
     Cohort,
     ImportUpload,
     MediaFile,
@@ -35,6 +38,7 @@ from qbank.models import (
 from qbank.services import cohorts, enrollment, imports, practice, reports, sessions, study
 from qbank.services import question_bank as bank
 from qbank.services.media import MediaStore, media_url, store_media
+from qbank.services.practice import assignments
 from tests.bank_helpers import json_question, qbank_json_file, sba, tiny_png
 
 SECRET = "access-world-secret"
@@ -55,6 +59,7 @@ class World:
     join_code: str = ""  # as it was built, before any test rotates it
     member_phone: UserSession | None = None  # a device the member is signed in on
     member_block: PracticeBlock | None = None  # the member's practice block, in progress
+    assignment: BlockAssignment | None = None  # a block the owner set for the cohort
 
     QUESTIONS_PER_SET = 2
 
@@ -83,6 +88,7 @@ class World:
             "join_code": self.cohort.join_code,
             "member_phone": self.member_phone.id,
             "member_block": self.member_block.id,
+            "assignment": self.assignment.id,
         }
 
 
@@ -154,6 +160,20 @@ def build_world(create_user, clock: FrozenClock, store: MediaStore) -> World:
     ).session
     world.member_block = practice.build(
         users["member"], practice.Request(set_ids=(world.public_set.id,), size=2), now, seed=1
+    )
+    cohorts.assign_set(cohort, world.cohort_set, users["rep"], now)
+    world.assignment = assignments.assign(
+        owner,
+        cohort,
+        assignments.Spec(
+            title="Week 1",
+            set_id=world.cohort_set.id,
+            question_ids=tuple(q.id for q in world.cohort_set.questions),
+            mode=practice_rules.Mode.TIMED,
+            seconds_per_question=90,
+            due_on=(now + timedelta(days=7)).date(),
+        ),
+        now,
     )
     world.upload = imports.stash_upload(
         owner, "more.json", qbank_json_file([json_question(1)]), None, None, "More", now

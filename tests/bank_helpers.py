@@ -1,4 +1,5 @@
-"""Builders for question-bank tests: drafts, published sets, files in each format, a PNG."""
+"""Builders for question-bank tests: drafts, published sets, files in each format, a PNG,
+a cohort studying a set."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import zlib
 from datetime import datetime
 from typing import Any
 
+from qbank.extensions import db
 from qbank.importers.drafts import OptionDraft, QuestionDraft
-from qbank.models import QuestionKind, QuestionSet, User, Visibility
+from qbank.models import Cohort, QuestionKind, QuestionSet, User, Visibility
+from qbank.services import cohorts
 from qbank.services import question_bank as bank
 
 
@@ -94,3 +97,22 @@ def tiny_png(colour: int = 0) -> bytes:
         + chunk(b"IDAT", pixel)
         + chunk(b"IEND", b"")
     )
+
+
+def cohort_studying(
+    question_set: QuestionSet, create_user: Any, now: datetime, members: int = 6
+) -> tuple[Cohort, User, list[User]]:
+    """A cohort (London time) whose rep assigned ``question_set``, which its owner works
+    with: returns the cohort, the owner, and the members (the rep first)."""
+    owner = db.session.get_one(User, question_set.owner_id)
+    rep = create_user(email=f"rep-{question_set.id}@example.edu")
+    cohort = cohorts.create_cohort("MBBS Year 2", rep, "Europe/London", now)
+    students = [
+        create_user(email=f"member{n}-{question_set.id}@example.edu") for n in range(members)
+    ]
+    for student in students:
+        cohorts.add_member(cohort, student, now)
+    cohorts.add_faculty(cohort, owner, rep, now)
+    cohorts.assign_set(cohort, question_set, rep, now)
+    db.session.commit()
+    return cohort, owner, [rep, *students]

@@ -27,6 +27,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from qbank.domain import practice as practice_rules
 from qbank.extensions import db
 from qbank.models import CardState, QuestionSet, Role, User
 from qbank.services import (
@@ -40,6 +41,7 @@ from qbank.services import (
     sessions,
     study,
 )
+from qbank.services.practice import assignments
 from tests.anki_decks import BASIC, Deck, Note, build_apkg
 from tests.bank_helpers import json_question, publish_set, qbank_json_file, tiny_png
 from tests.support import csrf_token
@@ -263,6 +265,20 @@ def world(create_user, clock, monkeypatch) -> World:
     sessions.start_session(admin, now, timedelta(days=1), False, "Phone")
     # A practice block in progress, so its question and end pages show their forms.
     block = practice.build(admin, practice.Request(size=2), now, seed=1)
+    # A block set for the cohort, so its report, withdraw and start forms show.
+    assignment = assignments.assign(
+        admin,
+        cohort,
+        assignments.Spec(
+            title="Week 1",
+            set_id=question_set.id,
+            question_ids=tuple(q.id for q in questions[:2]),
+            mode=practice_rules.Mode.TIMED,
+            seconds_per_question=90,
+            due_on=(now + timedelta(days=7)).date(),
+        ),
+        now,
+    )
     db.session.commit()
     return World(
         admin=admin,
@@ -280,6 +296,7 @@ def world(create_user, clock, monkeypatch) -> World:
             "filename": "css/qbank.css",
             "fmt": "json",
             "block_id": block.id,
+            "assignment_id": assignment.id,
             "position": 1,
         },
         by_endpoint={"auth.reset_password": {"token": reset.token}},

@@ -229,6 +229,38 @@ def percentile(mine: Mapping[int, bool], peers: Iterable[Mapping[int, bool]]) ->
     return Percentile(rank=min(max(rank, 0), 100), students=students)
 
 
+# --- a class's scores on an assigned block ------------------------------------------------
+
+BANDS = 10  # a class's scores are shown in tenths: 0-9%, 10-19%, ..., 90-100%
+
+
+@dataclass(frozen=True)
+class ClassScores:
+    students: int
+    mean: float
+    median: float
+    bands: tuple[int, ...]  # students scoring in each tenth; a perfect score in the last
+
+
+def class_scores(shares: Sequence[float]) -> ClassScores | None:
+    """Summarise the shares right (0 to 1) of every student who finished a block; None
+    for none. Whether there are enough students to show it is the caller's rule."""
+    if not shares:
+        return None
+    bands = [0] * BANDS
+    for share in shares:
+        bands[min(int(share * BANDS), BANDS - 1)] += 1
+    ordered = sorted(shares)
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return ClassScores(
+        students=len(shares),
+        mean=sum(shares) / len(shares),
+        median=median,
+        bands=tuple(bands),
+    )
+
+
 # --- into the daily review ----------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from qbank.models.cohorts import (
     set_shares,
 )
 from qbank.models.gamification import Badge, DailyActivity, UserStats
-from qbank.models.practice import BlockItem, PracticeBlock
+from qbank.models.practice import AssignmentQuestion, BlockAssignment, BlockItem, PracticeBlock
 from qbank.models.questions import (
     ImportUpload,
     MediaFile,
@@ -41,8 +41,10 @@ from qbank.models.users import (
 )
 
 __all__ = [
+    "AssignmentQuestion",
     "AuditEvent",
     "Badge",
+    "BlockAssignment",
     "BlockItem",
     "BoardMetric",
     "BoardView",

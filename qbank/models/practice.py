@@ -1,5 +1,6 @@
 """Practice blocks: a student's fixed list of questions, answered against a clock or not,
-and each question's answer as it stands in the block."""
+and each question's answer as it stands in the block; and the fixed blocks faculty
+assign to a cohort, which each member takes as a block of their own."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from qbank.extensions import Model
 from qbank.models.types import UTCDateTime, enum_check
 
 OPEN = sa.text("ended_at IS NULL")
+ASSIGNED = sa.text("assignment_id IS NOT NULL")
 
 
 class PracticeBlock(Model):
@@ -31,6 +33,15 @@ class PracticeBlock(Model):
             postgresql_where=OPEN,
         ),
         sa.Index("ix_practice_blocks_user_created", "user_id", "created_at"),
+        # One attempt per member at an assigned block.
+        sa.Index(
+            "uq_practice_blocks_one_attempt",
+            "assignment_id",
+            "user_id",
+            unique=True,
+            sqlite_where=ASSIGNED,
+            postgresql_where=ASSIGNED,
+        ),
         sa.CheckConstraint(enum_check("mode", Mode), name="mode"),
         sa.CheckConstraint(enum_check("ordering", Order), name="ordering"),
         sa.CheckConstraint("time_used_ms >= 0", name="time_used_positive"),
@@ -50,6 +61,10 @@ class PracticeBlock(Model):
     position: Mapped[int] = mapped_column(default=1)  # the question last shown, from 1
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The assignment this block is a member's attempt at (None: the student built it).
+    assignment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("block_assignments.id", ondelete="SET NULL")
+    )
 
     items: Mapped[list[BlockItem]] = relationship(
         order_by="BlockItem.position",
@@ -93,3 +108,50 @@ class BlockItem(Model):
     )
 
     block: Mapped[PracticeBlock] = relationship(back_populates="items")
+
+
+class BlockAssignment(Model):
+    """A fixed block set by a faculty member for a cohort: the same questions, mode and
+    time for every member, due by a moment. Each member's attempt is a ``PracticeBlock``."""
+
+    __tablename__ = "block_assignments"
+    __table_args__ = (
+        sa.CheckConstraint(enum_check("mode", Mode), name="mode"),
+        sa.Index("ix_block_assignments_cohort_due", "cohort_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
+    # The set its questions come from: one of the author's sets assigned to the cohort.
+    set_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("question_sets.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(120))
+    mode: Mapped[str] = mapped_column(sa.String(8))
+    seconds_per_question: Mapped[int | None]  # None: untimed (always None in tutor mode)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    questions: Mapped[list[AssignmentQuestion]] = relationship(
+        order_by="AssignmentQuestion.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class AssignmentQuestion(Model):
+    """One question of an assigned block, in the order every member gets it."""
+
+    __tablename__ = "assignment_questions"
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "question_id"),)
+
+    assignment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("block_assignments.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("questions.id", ondelete="RESTRICT"), index=True
+    )

@@ -141,7 +141,7 @@ def can_follow_cohort(user: User, cohort: Cohort) -> bool:
     return access.works_with_cohort(user, cohort)
 
 
-def _assigned_sets(select: sa.Select[*Columns], user: User, cohort_id: Any) -> sa.Select[*Columns]:
+def assigned_sets(select: sa.Select[*Columns], user: User, cohort_id: Any) -> sa.Select[*Columns]:
     """Keep ``user``'s sets assigned to the cohort that its members may see."""
     return select.join(cohort_sets, cohort_sets.c.set_id == QuestionSet.id).where(
         cohort_sets.c.cohort_id == cohort_id,
@@ -178,7 +178,7 @@ def followed_cohorts(user: User, now: datetime) -> list[CohortSummary]:
         .where(Membership.cohort_id == Cohort.id)
         .scalar_subquery()
     )
-    sets = _assigned_sets(
+    sets = assigned_sets(
         sa.select(sa.func.count(QuestionSet.id)), user, Cohort.id
     ).scalar_subquery()
     rows = db.session.execute(
@@ -270,7 +270,7 @@ def cohort_progress(cohort: Cohort, user: User, now: datetime) -> CohortProgress
     shown = members >= MIN_GROUP_SIZE
     sets = sa.select(QuestionSet, access.live_question_count())
     assigned = db.session.execute(
-        _assigned_sets(sets, user, cohort.id).order_by(QuestionSet.title, QuestionSet.id)
+        assigned_sets(sets, user, cohort.id).order_by(QuestionSet.title, QuestionSet.id)
     ).all()
     recent = _recent_activity([cohort], Membership.cohort_id == cohort.id, now) if shown else {}
     summary = CohortSummary(cohort, members, len(assigned), *recent.get(cohort.id, (None, None)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, render_template, url_for
@@ -13,6 +14,7 @@ from qbank.domain import gamification as rules
 from qbank.domain.scheduling import describe_interval
 from qbank.services import practice
 from qbank.services.dashboard import dashboard_for
+from qbank.services.practice import assignments
 from qbank.services.study import queue_for
 
 bp = Blueprint("main", __name__)
@@ -49,4 +51,6 @@ def dashboard() -> ResponseReturnValue:
         next_review_in=describe_interval(queue.later - now) if queue.later else None,
         local_today=now.astimezone(zone).date(),
         open_block=practice.open_block(current_user),
+        # Blocks still to do, and those done that were due in the last week.
+        assigned=assignments.for_member(current_user, include_done_since=now - timedelta(days=7)),
     )

@@ -9,7 +9,6 @@ option with a right-click and the highlighter.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -34,6 +33,7 @@ from qbank.extensions import db
 from qbank.models import PracticeBlock, QuestionVersion
 from qbank.presentation import charts, words
 from qbank.services import access, lab_values, practice, study
+from qbank.services.practice import assignments
 from qbank.views.forms import ActionForm
 from qbank.views.guards import signing_secret
 from qbank.views.saving import saving
@@ -81,7 +81,7 @@ class WorkForm(FlaskForm):
 
 def _local(moment: datetime) -> str:
     """A moment on the student's clock: "3 Dec 2026, 21:40"."""
-    return moment.astimezone(ZoneInfo(current_user.timezone)).strftime("%-d %b %Y, %H:%M")
+    return words.local_moment(moment, current_user.timezone)
 
 
 def _request_from(values: MultiDict[str, str]) -> practice.Request:
@@ -133,6 +133,7 @@ def _builder(wanted: practice.Request, status: int = 200) -> ResponseReturnValue
         orders=rules.Order,
         limits=rules,
         open_block=practice.open_block(current_user),
+        assigned=assignments.for_member(current_user),
         action=ActionForm(),
     ), status
 
@@ -337,3 +338,46 @@ def labs() -> ResponseReturnValue:
     """The lab values sheet, searchable (also a panel of the exam screen)."""
     query = request.args.get("q", "").strip()[:100]
     return render_template("practice/lab_values.html", query=query, panels=lab_values.search(query))
+
+
+# --- blocks set by faculty ---------------------------------------------------------------
+
+
+def _assigned(assignment_id: int) -> assignments.Assigned:
+    """A block set for one of the student's cohorts; any other is as good as missing."""
+    found = assignments.assigned_to(current_user, assignment_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/assigned/<int:assignment_id>")
+@login_required
+def assigned(assignment_id: int) -> ResponseReturnValue:
+    """What the faculty member set: questions, mode, time and due day; start, resume or report."""
+    line = _assigned(assignment_id)
+    return render_template(
+        "practice/assigned.html",
+        line=line,
+        late=line.late(clock.now()),
+        open_block=practice.open_block(current_user),
+        duration=charts.describe_duration,
+        action=ActionForm(),
+    )
+
+
+@bp.post("/assigned/<int:assignment_id>/start")
+@login_required
+def start_assigned(assignment_id: int) -> ResponseReturnValue:
+    """Start the student's one attempt at the block (or go back to it)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    line = _assigned(assignment_id)
+    try:
+        with write_transaction():
+            study.lock_student(current_user)
+            block = assignments.start(current_user, line, clock.now())
+    except practice.PracticeError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("practice.assigned", assignment_id=assignment_id))
+    return redirect(url_for("practice.resume", block_id=block.id))

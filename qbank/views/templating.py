@@ -8,6 +8,7 @@ from markupsafe import Markup
 from qbank.domain.answers import OPTION_KEYS
 from qbank.domain.scheduling import RATING_NAMES
 from qbank.presentation import words
+from qbank.presentation.charts import long_date
 from qbank.presentation.markup import render
 
 
@@ -15,6 +16,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = lambda text: Markup(render(text or ""))
     # {{ n | counted('question') }}: "1 question", "1,204 questions".
     app.jinja_env.filters["counted"] = words.counted
+    # {{ day | long_date }}: "3 March 2026".
+    app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.globals.update(
         option_letters=OPTION_KEYS,  # the letter shown beside the option in each position
         rating_names=RATING_NAMES,

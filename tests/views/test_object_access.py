@@ -20,10 +20,12 @@ import sqlalchemy as sa
 
 from qbank.extensions import db
 from qbank.models import (
+    BlockAssignment,
     CardState,
     Cohort,
     ExamDate,
     Membership,
+    PracticeBlock,
     Question,
     QuestionReport,
     QuestionSet,
@@ -54,6 +56,8 @@ OBJECT_KINDS = {
     "user_sessions": "session",
     "practice_blocks": "block",
     "block_items": "block",
+    "block_assignments": "assignment",
+    "assignment_questions": "assignment",
 }
 NOT_ADDRESSED = {
     "audit_events": "read only by admins, as a list (the route table checks the role)",
@@ -119,6 +123,31 @@ def block_noted(world: World, user: Any) -> bool:
 def block_ended(world: World, user: Any) -> bool:
     db.session.expire_all()
     return world.member_block.ended_at is not None
+
+
+def block_set(world: World, user: Any) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(BlockAssignment.id).where(BlockAssignment.title == "Set by the table")
+        )
+        is not None
+    )
+
+
+def block_withdrawn(world: World, user: Any) -> bool:
+    return db.session.scalar(sa.select(BlockAssignment.id)) is None
+
+
+def block_started(world: World, user: Any) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(PracticeBlock.id).where(
+                PracticeBlock.assignment_id == world.assignment.id,
+                PracticeBlock.user_id == user.id,
+            )
+        )
+        is not None
+    )
 
 
 def reported(world: World, user: Any) -> bool:
@@ -478,6 +507,55 @@ CASES = [
         effect=report_resolved,
     ),
     Case("GET", "/sets/cohorts/<int:cohort_id>", "/sets/cohorts/{cohort}", NOT_STAFF),
+    # --- a block set for the cohort: its author (and admins) manage it, members take it
+    Case(
+        "GET",
+        "/sets/cohorts/<int:cohort_id>/blocks/new",
+        "/sets/cohorts/{cohort}/blocks/new",
+        NOT_STAFF,
+    ),
+    Case(
+        "POST",
+        "/sets/cohorts/<int:cohort_id>/blocks/new",
+        "/sets/cohorts/{cohort}/blocks/new",
+        STAFF_WRITE,
+        data={
+            "title": "Set by the table",
+            "set": "{cohort_set}",
+            "question": "{cohort_q}",
+            "mode": "timed",
+            "seconds": "90",
+            "due": EXAM_DAY,
+        },
+        effect=block_set,
+    ),
+    Case(
+        "GET",
+        "/sets/cohorts/<int:cohort_id>/blocks/<int:assignment_id>",
+        "/sets/cohorts/{cohort}/blocks/{assignment}",
+        NOT_STAFF,
+    ),
+    Case(
+        "POST",
+        "/sets/cohorts/<int:cohort_id>/blocks/<int:assignment_id>/withdraw",
+        "/sets/cohorts/{cohort}/blocks/{assignment}/withdraw",
+        STAFF_WRITE,
+        effect=block_withdrawn,
+    ),
+    Case(
+        "GET",
+        "/practice/assigned/<int:assignment_id>",
+        "/practice/assigned/{assignment}",
+        outcome(404, rep=200, member=200),
+    ),
+    Case(
+        "POST",
+        "/practice/assigned/<int:assignment_id>/start",
+        "/practice/assigned/{assignment}/start",
+        # The member has a block in progress: they are asked to finish it first.
+        outcome("refused", rep="done"),
+        effect=block_started,
+    ),
     Case(
         "GET",
         "/sets/import/<token>",

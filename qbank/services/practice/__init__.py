@@ -4,6 +4,8 @@
 - ``blocks``: a block in progress: its clock, the work on each question, its end (where
   answers enter the review log and misses and guesses the daily review).
 - ``reports``: the score report, the breakdown by tag, the percentile, past blocks.
+- ``assignments``: fixed blocks faculty set for a cohort, members' attempts, the class
+  report in aggregate.
 
 The rules (pools, the pick, the clock, the score, the percentile, what a block answer
 hands to the review) are ``domain.practice``.
