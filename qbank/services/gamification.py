@@ -10,7 +10,7 @@ them to it.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -320,38 +320,60 @@ def _save(user: User, p: Projection, now: datetime) -> None:
 
 def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
     """Bring the projections up to date with one new answer; return badges it earned."""
-    p = _load(user, since=log.day - timedelta(days=WEEK))
-    set_id = db.session.get_one(Question, log.question_id).set_id  # loaded already by the answer
+    return apply_answers(user, [log], now)
+
+
+def apply_answers(user: User, logs: Sequence[ReviewLog], now: datetime) -> list[str]:
+    """Bring the projections up to date with the student's newest answers, flushed and in
+    time order (a block's end writes them at once); return the badges they earned.
+
+    The projections are loaded and saved once, and each set a first answer falls in is
+    checked for being finished once, whatever the number of answers.
+    """
+    if not logs:
+        return []
+    new_ids = [log.id for log in logs]
+    first_day = min(log.day for log in logs)
+    p = _load(user, since=first_day - timedelta(days=WEEK))
+    # Loaded already by the answers, mostly: these are lookups in the session.
+    set_of = {log.question_id: db.session.get_one(Question, log.question_id).set_id for log in logs}
     sets = SetCatalog([])
-    # Only a first answer can finish a set, and only when no live question is left
-    # unanswered: one count decides the usual case; the fold then checks it exactly.
-    if log.state_before is None and FINISHED not in p.badges and not _unanswered(user, set_id):
-        sets = SetCatalog.load([set_id])
-        p.answered[set_id] = set(
-            db.session.scalars(
-                sa.select(ReviewLog.question_id)
-                .join(Question, Question.id == ReviewLog.question_id)
-                .where(
-                    ReviewLog.user_id == user.id,
-                    ReviewLog.counted_in(modes.Projection.POINTS),
-                    Question.set_id == set_id,
+    if FINISHED not in p.badges:
+        # Only a first answer can finish a set, and only when no live question is left
+        # unanswered: one count per set decides the usual case; the fold checks it exactly.
+        firsts = {set_of[log.question_id] for log in logs if log.state_before is None}
+        finishing = sorted(set_id for set_id in firsts if not _unanswered(user, set_id))
+        if finishing:
+            sets = SetCatalog.load(finishing)
+        for set_id in finishing:
+            p.answered[set_id] = set(
+                db.session.scalars(
+                    sa.select(ReviewLog.question_id)
+                    .join(Question, Question.id == ReviewLog.question_id)
+                    .where(
+                        ReviewLog.user_id == user.id,
+                        ReviewLog.counted_in(modes.Projection.POINTS),
+                        Question.set_id == set_id,
+                        ReviewLog.id.not_in(new_ids),
+                    )
+                    .distinct()
                 )
-                .distinct()
             )
-        )
-    if log.mode == modes.ReviewMode.PRACTICE:
-        p.practised[log.day] = set(
+    for day in {log.day for log in logs if log.mode == modes.ReviewMode.PRACTICE}:
+        p.practised[day] = set(
             db.session.scalars(
                 sa.select(ReviewLog.question_id).where(
                     ReviewLog.user_id == user.id,
-                    ReviewLog.day == log.day,
+                    ReviewLog.day == day,
                     ReviewLog.mode == modes.ReviewMode.PRACTICE.value,
                     ReviewLog.undone_at.is_(None),
-                    ReviewLog.id < log.id,
+                    ReviewLog.id.not_in(new_ids),
                 )
             )
         )
-    fold_answer(p, Answer.of(log, set_id), goal_history(user, since=log.day), sets)
+    goals = goal_history(user, since=first_day)
+    for log in logs:
+        fold_answer(p, Answer.of(log, set_of[log.question_id]), goals, sets)
     _save(user, p, now)
     return p.new_badges
 

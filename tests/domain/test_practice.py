@@ -188,3 +188,14 @@ def test_what_a_block_answer_hands_to_the_review(correct, guessed, has_card, rat
 )
 def test_ordinal(n, text):
     assert practice.ordinal(n) == text
+
+
+def test_class_scores_put_each_student_in_a_tenth_and_a_perfect_score_in_the_last():
+    scores = practice.class_scores([0.0, 0.09, 0.1, 0.55, 0.95, 1.0])
+    assert scores is not None
+    assert scores.students == 6
+    assert scores.bands == (2, 1, 0, 0, 0, 1, 0, 0, 0, 2)
+    assert scores.median == pytest.approx((0.1 + 0.55) / 2)
+    assert scores.mean == pytest.approx(sum([0.0, 0.09, 0.1, 0.55, 0.95, 1.0]) / 6)
+    assert practice.class_scores([0.4, 0.8, 0.6]).median == pytest.approx(0.6)
+    assert practice.class_scores([]) is None

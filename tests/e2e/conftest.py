@@ -6,18 +6,24 @@ import os
 import secrets
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
 
 from qbank import create_app
 from qbank.clock import FrozenClock
 from qbank.extensions import db
-from qbank.models import Role
+from qbank.models import QuestionSet, Role, User
 from qbank.services.accounts import register_user
+from qbank.services.enrollment import enroll
+from tests.bank_helpers import publish_set
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -136,5 +142,45 @@ def make_account(live_app: Flask, live_clock: FrozenClock):
             register_user(email, password, f"Test {role.value}", live_clock.now(), role=role)
             db.session.commit()
         return email, password
+
+    return make
+
+
+@dataclass
+class Studying:
+    """A student made by ``studying``: how to sign in, and what they study."""
+
+    email: str
+    password: str
+    student: User
+    sets: list[QuestionSet]
+    now: datetime
+
+
+@pytest.fixture
+def studying(live_app: Flask, live_clock: FrozenClock, make_account):
+    """Return a factory: ``with studying((n, title, tags), ..., **student_fields) as s:``
+    a new student enrolled in new published sets of a new faculty member's, each of ``n``
+    questions tagged ``tags`` (the titles get the student's address, so journeys never
+    share a set). Inside the block the app context is open, for more set-up; it commits
+    on leaving."""
+
+    @contextmanager
+    def make(*sets: tuple[int, str, list[str]], **student_fields: Any) -> Iterator[Studying]:
+        faculty_email, _ = make_account(Role.FACULTY)
+        email, password = make_account()
+        with live_app.app_context():
+            now = live_clock.now()
+            owner = db.session.scalar(sa.select(User).where(User.email == faculty_email))
+            student = db.session.scalar(sa.select(User).where(User.email == email))
+            for name, value in student_fields.items():
+                setattr(student, name, value)
+            made = [
+                publish_set(owner, now, n, f"{title} {email}", tags=tags) for n, title, tags in sets
+            ]
+            for question_set in made:
+                enroll(student, question_set, now)
+            yield Studying(email, password, student, made, now)
+            db.session.commit()
 
     return make

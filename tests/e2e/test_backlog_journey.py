@@ -1,13 +1,8 @@
 """Back from a break: a student sees their backlog, spreads it over four days, and studies."""
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from qbank.extensions import db
-from qbank.models import User
-from qbank.services.enrollment import enroll
-from tests.bank_helpers import publish_set
 from tests.e2e.support import log_in, screenshot
 from tests.support import review_card
 
@@ -15,21 +10,15 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def returning_student(live_app, live_clock, make_account):
+def returning_student(studying):
     """A student with 12 reviews overdue by 1 to 12 days and a limit of 5 a day."""
-    faculty_email, _ = make_account()
-    email, password = make_account()
-    with live_app.app_context():
-        now = live_clock.now()
-        owner = db.session.scalar(sa.select(User).where(User.email == faculty_email))
-        student = db.session.scalar(sa.select(User).where(User.email == email))
-        student.timezone, student.max_reviews_per_day = "Europe/Berlin", 5
-        question_set = publish_set(owner, now, 12, f"Backlog {email}")
-        enroll(student, question_set, now)
-        for n, question in enumerate(sorted(question_set.questions, key=lambda q: q.position)):
-            review_card(student, question, now, 10.0, n + 11, -(n + 1))
-        db.session.commit()
-    return email, password
+    with studying(
+        (12, "Backlog", ["Cardiology::Valves"]), timezone="Europe/Berlin", max_reviews_per_day=5
+    ) as made:
+        questions = sorted(made.sets[0].questions, key=lambda q: q.position)
+        for n, question in enumerate(questions):
+            review_card(made.student, question, made.now, 10.0, n + 11, -(n + 1))
+    return made.email, made.password
 
 
 def test_a_backlog_is_spread_over_the_days_the_student_chooses(page, returning_student):

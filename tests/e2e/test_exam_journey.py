@@ -4,14 +4,9 @@ predicted recall on the day."""
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from qbank.extensions import db
-from qbank.models import User
 from qbank.services import study
-from qbank.services.enrollment import enroll
-from tests.bank_helpers import publish_set
 from tests.e2e.support import log_in, screenshot
 from tests.support import review_card
 
@@ -19,26 +14,16 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def studying_for_an_exam(live_app, live_clock, make_account):
+def studying_for_an_exam(studying):
     """A student with 6 review cards: three weak ones due well after a coming exam."""
-    faculty_email, _ = make_account()
-    email, password = make_account()
-    with live_app.app_context():
-        now = live_clock.now()
-        owner = db.session.scalar(sa.select(User).where(User.email == faculty_email))
-        student = db.session.scalar(sa.select(User).where(User.email == email))
-        student.timezone = "Europe/Berlin"
-        question_set = publish_set(owner, now, 8, f"Pharmacology {email}")
-        enroll(student, question_set, now)
-        today = study.today_for(student, now).day
-        questions = sorted(question_set.questions, key=lambda q: q.position)
+    with studying((8, "Pharmacology", ["Cardiology::Valves"]), timezone="Europe/Berlin") as made:
+        today = study.today_for(made.student, made.now).day
+        questions = sorted(made.sets[0].questions, key=lambda q: q.position)
         for n, question in enumerate(questions[:6]):
             weak = n < 3  # weak ones would be under the target on the day
-            review_card(student, question, now, 6.0 if weak else 300.0, 1, 25)
-        title = question_set.title
-        db.session.commit()
-        exam_day = today + timedelta(days=14)
-    return email, password, title, exam_day
+            review_card(made.student, question, made.now, 6.0 if weak else 300.0, 1, 25)
+        title = made.sets[0].title
+    return made.email, made.password, title, today + timedelta(days=14)
 
 
 def test_a_student_sets_an_exam_day_and_sees_the_plan(page, studying_for_an_exam):

@@ -4,13 +4,8 @@ finds the question they missed in the next day's review. At desktop size the exa
 screen is worked with the keyboard alone; at phone size with taps."""
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from qbank.extensions import db
-from qbank.models import User
-from qbank.services.enrollment import enroll
-from tests.bank_helpers import publish_set
 from tests.e2e.support import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -19,18 +14,14 @@ RIGHT, WRONG, STRUCK = "Aortic stenosis", "Mitral regurgitation", "Aortic regurg
 
 
 @pytest.fixture
-def studying_three_sets(live_app, live_clock, make_account):
-    faculty_email, _ = make_account()
-    email, password = make_account()
-    with live_app.app_context():
-        now = live_clock.now()
-        owner = db.session.scalar(sa.select(User).where(User.email == faculty_email))
-        student = db.session.scalar(sa.select(User).where(User.email == email))
-        for title, tag in (("Cardio", "Cardiology::Valves"), ("Renal", "Renal::Acid base")):
-            enroll(student, publish_set(owner, now, 6, f"{title} {email}", tags=[tag]), now)
-        enroll(student, publish_set(owner, now, 6, f"Neuro {email}", tags=["Neurology"]), now)
-        db.session.commit()
-    return email, password
+def studying_three_sets(studying):
+    with studying(
+        (6, "Cardio", ["Cardiology::Valves"]),
+        (6, "Renal", ["Renal::Acid base"]),
+        (6, "Neuro", ["Neurology"]),
+    ) as made:
+        pass
+    return made.email, made.password
 
 
 def letter_of(page, text: str) -> str:

@@ -21,8 +21,10 @@ from qbank.models import (
     ReviewMode,
     UserStats,
 )
-from qbank.services import enrollment, practice, privacy, study
+from qbank.services import enrollment, gamification, practice, privacy, study
 from qbank.services.practice import PracticeError, Request, Work
+from tests.projection_helpers import snapshot
+from tests.support import counting_queries
 
 RIGHT, WRONG = ("A",), ("B",)
 
@@ -238,3 +240,32 @@ def test_deleting_an_account_deletes_its_blocks(student, sets, clock):
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(PracticeBlock.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(BlockItem.id))) == 0
+
+
+def test_the_end_keeps_the_projections_a_rebuild_gives_in_bounded_statements(student, sets, clock):
+    """The end takes a block's answers in one batch: points (no repeat points the same
+    day), the daily tally and the set-finished badge come out as a rebuild from the log
+    gives them, and its reads and writes do not grow with the number of answers."""
+    cardio, renal = sets
+    first = build(student, clock, tags=("Renal",), size=2, mode=rules.Mode.TIMED)
+    answer(student, first, 1, RIGHT, clock)
+    end(student, first, clock)
+    clock.advance(minutes=5)
+
+    counts = []
+    # Renal's four again (two of them a second time today), then Cardiology's six.
+    for tag, size in (("Renal", 4), ("Cardiology", 6)):
+        block = build(student, clock, pools=(rules.Pool.ALL,), tags=(tag,), size=size)
+        for item in block.items:
+            answer(student, block, item.position, RIGHT if item.position % 2 else WRONG, clock)
+        with counting_queries() as statements, write_transaction():
+            practice.end(student, block, clock.now())
+        counts.append(len(statements.selects) + len(statements.writes))
+        clock.advance(minutes=5)
+    assert counts[1] <= counts[0] + 2  # half as many answers again, not ~15 statements each
+
+    kept = snapshot(student)
+    assert "set-finished" in {code for code, _ in kept[2]}
+    gamification.rebuild_user(student, clock.now())
+    db.session.commit()
+    assert snapshot(student) == kept

@@ -9,9 +9,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from qbank import create_app
 from qbank.extensions import db
-from qbank.models import BlockItem, CardState, PracticeBlock
-from tests.support import CSRF_RE, csrf_token
+from qbank.models import BlockItem, CardState, PracticeBlock, ReviewLog
+from tests.support import CSRF_RE, app_settings, csrf_token
 from tests.views.study_pages import enroll
 
 
@@ -252,3 +253,52 @@ def test_a_students_blocks_and_notes_are_in_their_data_download(
     assert exported["mode"] == "tutor" and exported["ended_at"] is None
     assert exported["questions"][0]["notes"] == "ask about the murmur"
     assert exported["questions"][0]["chosen"] == ["B"]
+
+
+def test_a_server_restart_mid_block_loses_nothing_and_counts_nothing_twice(
+    app, client, auth, student, published_set, clock, tmp_path
+):
+    """The block lives in the database, not in a worker: a new server process (a new app
+    and engine on the same database, none of the old one's memory) carries on where the
+    old one stopped, and a retry of the request the restart cut off counts once."""
+    enroll(auth, published_set(3, "Cardio", tags=["Cardiology::Valves"]))
+    start(auth, size="3", mode="timed", seconds="90")
+    block = the_block()
+    page = client.get(f"/practice/blocks/{block.id}/1").get_data(as_text=True)
+    send(client, block, 1, page, chosen="B", go="2")
+    clock.advance(seconds=40)
+
+    restarted = create_app(
+        app_settings(
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            QBANK_CLOCK=clock,
+            QBANK_MEDIA_DIR=str(tmp_path / "media"),
+        ),
+        environ={},
+    )
+    restarted.test_client_class = type(client)
+    browser = restarted.test_client()
+    cookie = client.get_cookie("session", domain="qbank.test")
+    browser.set_cookie("session", cookie.value, domain="qbank.test")
+    try:
+        page2 = browser.get(f"/practice/blocks/{block.id}/2")
+        assert page2.status_code == 200  # still signed in, at the question it was on
+        page2 = page2.get_data(as_text=True)
+        assert 'data-remaining="230"' in page2  # 270 s less the 40 s the student took
+        # The answer the restart cut off is sent again: it is kept once.
+        send(browser, block, 2, page2, chosen="A", go="3")
+        send(browser, block, 2, page2, chosen="A", go="3")
+        ended = browser.post(
+            f"/practice/blocks/{block.id}/end",
+            data={"csrf_token": csrf_token(browser, f"/practice/blocks/{block.id}/end")},
+        )
+        assert ended.headers["Location"] == f"/practice/blocks/{block.id}/report"
+    finally:
+        with restarted.app_context():
+            db.engine.dispose()
+    db.session.expire_all()
+    logs = db.session.scalars(sa.select(ReviewLog).order_by(ReviewLog.id)).all()
+    assert [(log.question_id, log.chosen) for log in logs] == [
+        (item(block, 1).question_id, ["B"]),
+        (item(block, 2).question_id, ["A"]),
+    ]

@@ -12,7 +12,9 @@ block ends, each under a token of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
 
 from qbank.domain import answers, scheduling
 from qbank.domain import practice as rules
@@ -163,62 +165,109 @@ def end(user: User, block: PracticeBlock, now: datetime) -> PracticeBlock:
     _store(block, timing.pause(closed))
     block.ended_at = closed
     db.session.flush()
-    for item in block.items:
-        if item.chosen is not None and item.review_log_id is None:
-            item.review_log_id = _into_log(user, block, item, now).id
+    pending = [i for i in block.items if i.chosen is not None and i.review_log_id is None]
+    if pending:
+        for item, log in zip(pending, _into_log(user, block, pending, now), strict=True):
+            item.review_log_id = log.id
     db.session.flush()
     return block
 
 
-def _into_log(user: User, block: PracticeBlock, item: BlockItem, now: datetime) -> ReviewLog:
-    """One answer of the block as a ``practice`` row of the log, and what it changes in
-    the daily review (``rules.review_rating``), stamped ``now``: the log stays in time
-    order for the projections kept from it."""
-    correct = bool(item.correct)
-    state = study.state_of(user, item.question_id)
-    rating = (
-        rules.review_rating(correct, item.guessed, state is not None)
-        if user.practice_into_review
-        else None
-    )
-    before = study.memory_of(state) if state is not None else None
-    after = before
-    if rating is not None:
-        question = db.session.get_one(Question, item.question_id)
-        calendar = study.calendar_of(user)
-        after = scheduling.review(
-            before or scheduling.first_memory(now),
-            rating,
-            now,
-            study.preferences_of(user),
-            study.card_seed(user, item.question_id),
-            calendar,
-            study.balance_of(user, now),
-            study.exam_day_for(user, question.set_id, calendar.day_of(now)),
+def _into_log(
+    user: User, block: PracticeBlock, items: list[BlockItem], now: datetime
+) -> list[ReviewLog]:
+    """The block's answers as ``practice`` rows of the log, and what each changes in the
+    daily review (``rules.review_rating``), all stamped ``now``: the log stays in time
+    order for the projections kept from it, which take the answers in one batch.
+
+    What every answer shares (the calendar, the preferences, the review load, the exam
+    days) is read once; the load is kept up to date as the cards are scheduled, as
+    reading it again after each would.
+    """
+    question_ids = [i.question_id for i in items]
+    states = {
+        s.question_id: s
+        for s in db.session.scalars(
+            sa.select(CardState).where(
+                CardState.user_id == user.id, CardState.question_id.in_(question_ids)
+            )
         )
-        if state is None:
-            state = CardState(user_id=user.id, question_id=item.question_id)
-            db.session.add(state)
-        study.apply_memory(state, after)
-    log = ReviewLog(
-        user_id=user.id,
-        question_id=item.question_id,
-        question_version_id=item.question_version_id,
-        reviewed_at=now,
-        day=study_day(now, user.timezone, user.rollover_hour),
-        answer_token=f"block:{block.id}:{item.position}",
-        chosen=list(item.chosen or ()),
-        correct=correct,
-        rating=rating or _recorded_rating(correct, item.guessed),
-        time_taken_ms=item.time_ms,
-        mode=ReviewMode.PRACTICE.value,
-        state_before=before.as_json() if before is not None else None,
-        state_after=after.as_json() if after is not None else {},
+    }
+    calendar = study.calendar_of(user)
+    preferences = study.preferences_of(user)
+    balance = study.balance_of(user, now)
+    load = dict(balance.load)
+    balance = scheduling.Balance(load, balance.weekday_weights)
+    today = calendar.day_of(now)
+    set_of = dict(
+        db.session.execute(
+            sa.select(Question.id, Question.set_id).where(Question.id.in_(question_ids))
+        ).all()
     )
-    db.session.add(log)
+    exam_days: dict[int, date | None] = {}
+
+    horizon = today + timedelta(days=study.BALANCE_DAYS)
+
+    def _move_load(state: CardState, change: int) -> None:
+        """Keep ``load`` as ``balance_of`` would count it: review cards due ahead."""
+        day = state.due_day
+        counted = state.state == scheduling.REVIEW and not state.suspended
+        if counted and day is not None and today < day <= horizon:
+            load[day] = load.get(day, 0) + change
+
+    logs = []
+    for item in items:
+        correct = bool(item.correct)
+        state = states.get(item.question_id)
+        rating = (
+            rules.review_rating(correct, item.guessed, state is not None)
+            if user.practice_into_review
+            else None
+        )
+        before = study.memory_of(state) if state is not None else None
+        after = before
+        if rating is not None:
+            set_id = set_of[item.question_id]
+            if set_id not in exam_days:
+                exam_days[set_id] = study.exam_day_for(user, set_id, today)
+            after = scheduling.review(
+                before or scheduling.first_memory(now),
+                rating,
+                now,
+                preferences,
+                study.card_seed(user, item.question_id),
+                calendar,
+                balance,
+                exam_days[set_id],
+            )
+            if state is None:
+                state = CardState(user_id=user.id, question_id=item.question_id)
+                db.session.add(state)
+            else:
+                _move_load(state, -1)
+            study.apply_memory(state, after)
+            _move_load(state, +1)
+        logs.append(
+            ReviewLog(
+                user_id=user.id,
+                question_id=item.question_id,
+                question_version_id=item.question_version_id,
+                reviewed_at=now,
+                day=study_day(now, user.timezone, user.rollover_hour),
+                answer_token=f"block:{block.id}:{item.position}",
+                chosen=list(item.chosen or ()),
+                correct=correct,
+                rating=rating or _recorded_rating(correct, item.guessed),
+                time_taken_ms=item.time_ms,
+                mode=ReviewMode.PRACTICE.value,
+                state_before=before.as_json() if before is not None else None,
+                state_after=after.as_json() if after is not None else {},
+            )
+        )
+    db.session.add_all(logs)
     db.session.flush()
-    gamification.apply_answer(user, log, now)
-    return log
+    gamification.apply_answers(user, logs, now)
+    return logs
 
 
 def _recorded_rating(correct: bool, guessed: bool) -> int:

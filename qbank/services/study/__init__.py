@@ -20,6 +20,7 @@ from qbank.services.study.answering import (
     undo_last_answer,
 )
 from qbank.services.study.cards import (
+    BALANCE_DAYS,
     MAX_TIME_MS,
     AnsweredCard,
     CardView,
@@ -51,6 +52,7 @@ from qbank.services.study.queue import (
 )
 
 __all__ = [
+    "BALANCE_DAYS",
     "MAX_TIME_MS",
     "AnsweredCard",
     "CardView",
