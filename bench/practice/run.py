@@ -35,7 +35,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,16 @@ from qbank.database import write_transaction  # noqa: E402
 from qbank.domain import answers  # noqa: E402
 from qbank.domain import practice as rules  # noqa: E402
 from qbank.extensions import db  # noqa: E402
-from qbank.models import PracticeBlock, QuestionVersion, ReviewLog, User  # noqa: E402
+from qbank.models import (  # noqa: E402
+    BlockItem,
+    PracticeBlock,
+    Question,
+    QuestionVersion,
+    ReviewLog,
+    Tag,
+    User,
+    question_tags,
+)
 from qbank.services import practice, study  # noqa: E402
 
 WORKING_COPY = DEFAULT_SQLITE.with_name("qbank-bench-practice.sqlite3")
@@ -162,6 +171,28 @@ def working_copy(url: str) -> str:
         source.close()
         target.close()
     return f"sqlite:///{WORKING_COPY}"
+
+
+def indexes_as_models(app: Flask) -> list[str]:
+    """Make a reused database's indexes the models' (it may predate a change to them):
+    create the missing ones, drop those no model has. Returns what changed."""
+    changed = []
+    with app.app_context():
+        inspector = sa.inspect(db.engine)
+        for table in db.metadata.sorted_tables:
+            present = {i["name"] for i in inspector.get_indexes(table.name)}
+            wanted = {i.name for i in table.indexes}
+            for index in table.indexes:
+                if index.name not in present:
+                    index.create(db.engine)
+                    changed.append(f"+{index.name}")
+            for name in sorted(present - wanted):
+                if name and not name.startswith("sqlite_autoindex"):
+                    db.session.execute(sa.text(f'DROP INDEX "{name}"'))
+                    changed.append(f"-{name}")
+        db.session.commit()
+        db.engine.dispose()
+    return changed
 
 
 # --- the steps, each as one request -------------------------------------------------------
@@ -268,6 +299,84 @@ def works(app: Flask, block_id: int, rng: random.Random) -> list[practice.Work]:
     return sent
 
 
+def peer_blocks(app: Flask, count: int, measured: list[int], seed: int) -> int:
+    """Give other students ``count`` ended 40-question blocks from the same two tags, as
+    a class that has used blocks for a term would have: what the report's percentile
+    and peer figures read. Written in bulk, untimed; returns the block items written."""
+    if count <= 0:
+        return 0
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    with app.app_context():
+        patterns = [sa.or_(Tag.name == t, Tag.name.like(f"{t}::%")) for t in WANTED.tags]
+        pool = db.session.execute(
+            sa.select(Question.id, QuestionVersion.id)
+            .distinct()
+            .join(
+                QuestionVersion,
+                sa.and_(
+                    QuestionVersion.question_id == Question.id,
+                    QuestionVersion.number == Question.current_version,
+                ),
+            )
+            .join(question_tags, question_tags.c.question_id == Question.id)
+            .join(Tag, Tag.id == question_tags.c.tag_id)
+            .where(sa.or_(*patterns))
+        ).all()
+        others = list(
+            db.session.scalars(sa.select(User.id).where(User.id.not_in(measured)).limit(2000))
+        )
+        written = 0
+        for start in range(0, count, 500):
+            rows = []
+            for _ in range(min(500, count - start)):
+                ended = now - timedelta(days=rng.uniform(1, 120))
+                rows.append(
+                    {
+                        "user_id": rng.choice(others),
+                        "mode": rules.Mode.TIMED.value,
+                        "ordering": rules.Order.RANDOM.value,
+                        "seed": 0,
+                        "sources": {"bench": "peers"},
+                        "time_used_ms": 3_600_000,
+                        "position": 40,
+                        "created_at": ended - timedelta(hours=1),
+                        "ended_at": ended,
+                    }
+                )
+            ids = db.session.scalars(
+                sa.insert(PracticeBlock).returning(PracticeBlock.id, sort_by_parameter_order=True),
+                rows,
+            ).all()
+            items = []
+            for block_id, row in zip(ids, rows, strict=True):
+                for position, (question_id, version_id) in enumerate(
+                    rng.sample(pool, min(40, len(pool))), start=1
+                ):
+                    correct = rng.random() < RIGHT_SHARE
+                    items.append(
+                        {
+                            "block_id": block_id,
+                            "position": position,
+                            "question_id": question_id,
+                            "question_version_id": version_id,
+                            "chosen": ["A"],
+                            "correct": correct,
+                            "guessed": False,
+                            "marked": False,
+                            "struck": [],
+                            "notes": "",
+                            "time_ms": 60_000,
+                            "answered_at": row["ended_at"] - timedelta(minutes=40 - position),
+                        }
+                    )
+            db.session.execute(sa.insert(BlockItem), items)
+            db.session.commit()
+            written += len(items)
+        db.session.remove()
+    return written
+
+
 # --- printing -----------------------------------------------------------------------------
 
 
@@ -293,6 +402,13 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=40, help="blocks measured, one a student")
     parser.add_argument("--warmup", type=int, default=3, help="blocks done first, unmeasured")
     parser.add_argument(
+        "--peer-blocks",
+        type=int,
+        default=0,
+        help="ended blocks of other students over the same tags, written first (the "
+        "report's peer figures read them)",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="print cProfile's hot spots and the slowest SQL"
     )
     args = parser.parse_args()
@@ -300,9 +416,11 @@ def main() -> None:
     url = working_copy(study_data(args))
     app = bench_app(url)
     check_schema(app)
+    reindexed = indexes_as_models(app)
     sizes = data_sizes(app)
     users = student_ids(app, args.warmup + args.blocks, args.seed)
     left_open = end_open_blocks(app, users)
+    peer_items = peer_blocks(app, args.peer_blocks, users, args.seed)
     with app.app_context():
         log = StatementLog(db.engine)
     steps = Steps(log, args.profile)
@@ -344,6 +462,12 @@ def main() -> None:
         f"{', '.join(p.value for p in WANTED.pools)}; {WANTED.mode.value}), one a student, "
         f"after {args.warmup} warm-up blocks; {wall:.1f} s"
         + (f"; {left_open} blocks left open were ended first" if left_open else "")
+        + (f"; indexes brought to the models: {', '.join(reindexed)}" if reindexed else "")
+        + (
+            f"; {args.peer_blocks:,} peers' blocks ({peer_items:,} answers) written first"
+            if args.peer_blocks
+            else ""
+        )
         + ("; under cProfile, so slower" if args.profile else "")
     )
     print_figures(steps)

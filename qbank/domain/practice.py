@@ -199,28 +199,51 @@ class Percentile:
     students: int  # how many it rests on, this one included
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """The student and one peer on the questions both answered first in a block."""
+
+    common: int  # questions both answered
+    own: int  # of those, the student's right answers
+    theirs: int  # of those, the peer's
+
+
+def compare(mine: Mapping[int, bool], peer: Mapping[int, bool]) -> Comparison:
+    common = mine.keys() & peer.keys()
+    return Comparison(
+        common=len(common),
+        own=sum(mine[q] for q in common),
+        theirs=sum(peer[q] for q in common),
+    )
+
+
 def percentile(mine: Mapping[int, bool], peers: Iterable[Mapping[int, bool]]) -> Percentile | None:
     """The student's percentile among peers, each compared on the questions both answered.
 
     ``mine`` and each peer map question ids to whether the first answer (in a block) was
-    right. A peer who shares fewer than ``MIN_COMMON_QUESTIONS`` questions with the student
-    is left out; with fewer than ``MIN_PEERS`` peers left there is no percentile. Each
+    right. See ``percentile_of``.
+    """
+    return percentile_of(compare(mine, peer) for peer in peers)
+
+
+def percentile_of(comparisons: Iterable[Comparison]) -> Percentile | None:
+    """The percentile from each peer's comparison with the student.
+
+    A peer who shares fewer than ``MIN_COMMON_QUESTIONS`` questions with the student is
+    left out; with fewer than ``MIN_PEERS`` peers left there is no percentile. Each
     comparison is of the two shares right on the common questions: the student scores
     above, level with (half) or below the peer. The student counts once, level with
     themself, as in the usual percentile rank (B + E/2) / N.
     """
     below = level = 0
     compared = 0
-    for peer in peers:
-        common = mine.keys() & peer.keys()
-        if len(common) < MIN_COMMON_QUESTIONS:
+    for comparison in comparisons:
+        if comparison.common < MIN_COMMON_QUESTIONS:
             continue
         compared += 1
-        own = sum(mine[q] for q in common)
-        theirs = sum(peer[q] for q in common)
-        if theirs < own:
+        if comparison.theirs < comparison.own:
             below += 1
-        elif theirs == own:
+        elif comparison.theirs == comparison.own:
             level += 1
     if compared < MIN_PEERS:
         return None

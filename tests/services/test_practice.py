@@ -269,3 +269,39 @@ def test_the_end_keeps_the_projections_a_rebuild_gives_in_bounded_statements(stu
     gamification.rebuild_user(student, clock.now())
     db.session.commit()
     assert snapshot(student) == kept
+
+
+def test_the_percentile_rests_on_each_peers_first_answers_in_ended_blocks(
+    student, sets, create_user, clock
+):
+    cardio, _ = sets
+    by_key = {q.id: n for n, q in enumerate(cardio.questions)}
+
+    def take(user, right_first, end_it=True):
+        """A block of all six Cardio questions: the first ``right_first`` of them right."""
+        block = build(user, clock, tags=("Cardiology",), size=6, pools=(rules.Pool.ALL,))
+        for item in block.items:
+            chosen = RIGHT if by_key[item.question_id] < right_first else WRONG
+            answer(user, block, item.position, chosen, clock)
+        if end_it:
+            end(user, block, clock)
+        return block
+
+    # Five peers scoring 1 to 5 of 6 first time; the fifth's later, perfect block changes
+    # nothing (first answers only), and a sixth peer's block in progress is not counted.
+    for n in range(1, 6):
+        peer = create_user(email=f"peer{n}@example.edu")
+        enrollment.enroll(peer, cardio, clock.now())
+        take(peer, n)
+        if n == 5:
+            clock.advance(minutes=5)
+            take(peer, 6)
+    unfinished = create_user(email="unfinished@example.edu")
+    enrollment.enroll(unfinished, cardio, clock.now())
+    take(unfinished, 6, end_it=False)
+
+    mine = take(student, 4)  # 4 of 6: above peers 1-3, level with peer 4, below peer 5
+    report = practice.report(student, mine, clock.now())
+    # (3 below + (1 level + 1 self) / 2) / 6 students = 67th
+    assert report.percentile == rules.Percentile(rank=67, students=6)
+    assert report.peers_needed == 0

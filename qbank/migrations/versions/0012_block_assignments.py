@@ -1,4 +1,5 @@
-"""block assignments: fixed blocks faculty set for a cohort, and each member's attempt
+"""block assignments: fixed blocks faculty set for a cohort, and each member's attempt;
+block items' question index covers the percentile's columns
 
 Revision ID: 0012
 Revises: 0011
@@ -57,9 +58,17 @@ def upgrade():
         batch_op.create_index('uq_practice_blocks_one_attempt', ['assignment_id', 'user_id'], unique=True, sqlite_where=sa.text('assignment_id IS NOT NULL'), postgresql_where=sa.text('assignment_id IS NOT NULL'))
         batch_op.create_foreign_key(batch_op.f('fk_practice_blocks_assignment_id_block_assignments'), 'block_assignments', ['assignment_id'], ['id'], ondelete='SET NULL')
 
+    with op.batch_alter_table('block_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_block_items_question_answered')
+        batch_op.create_index('ix_block_items_question_first', ['question_id', 'answered_at', 'block_id', 'correct'], unique=False)
+
 
 
 def downgrade():
+    with op.batch_alter_table('block_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_block_items_question_first')
+        batch_op.create_index('ix_block_items_question_answered', ['question_id', 'answered_at'], unique=False)
+
     with op.batch_alter_table('practice_blocks', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_practice_blocks_assignment_id_block_assignments'), type_='foreignkey')
         batch_op.drop_index('uq_practice_blocks_one_attempt', sqlite_where=sa.text('assignment_id IS NOT NULL'), postgresql_where=sa.text('assignment_id IS NOT NULL'))

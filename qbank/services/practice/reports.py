@@ -86,23 +86,45 @@ def by_tag(outcomes: list[tuple[tuple[str, ...], bool | None]]) -> list[TagScore
     return [TagScore(name, rules.score(levels[name])) for name in sorted(levels, key=str.lower)]
 
 
-def peer_first_answers(user: User, question_ids: list[int]) -> list[dict[int, bool]]:
-    """Each other student's first answer in an ended block to each of these questions."""
-    rows = db.session.execute(
-        sa.select(PracticeBlock.user_id, BlockItem.question_id, BlockItem.correct)
+def peer_comparisons(user: User, mine: dict[int, bool]) -> list[rules.Comparison]:
+    """Each other student compared with ``user`` on the questions of ``mine`` (question
+    id: right first time) that both answered, from each one's first answer to each in an
+    ended block. Counted in the database: a class's blocks are many rows, peers few."""
+    if not mine:
+        return []
+    answered = (
+        sa.select(
+            PracticeBlock.user_id,
+            BlockItem.question_id,
+            BlockItem.correct,
+            sa.func.row_number()
+            .over(
+                partition_by=(PracticeBlock.user_id, BlockItem.question_id),
+                order_by=(BlockItem.answered_at, BlockItem.id),
+            )
+            .label("nth"),
+        )
         .join(PracticeBlock, PracticeBlock.id == BlockItem.block_id)
         .where(
-            BlockItem.question_id.in_(question_ids),
+            BlockItem.question_id.in_(list(mine)),
             BlockItem.answered_at.is_not(None),
             PracticeBlock.ended_at.is_not(None),
             PracticeBlock.user_id != user.id,
         )
-        .order_by(BlockItem.answered_at, BlockItem.id)
+        .subquery()
     )
-    peers: dict[int, dict[int, bool]] = defaultdict(dict)
-    for peer, question_id, correct in rows:
-        peers[peer].setdefault(question_id, bool(correct))
-    return list(peers.values())
+    right = [q for q, correct in mine.items() if correct]
+    rows = db.session.execute(
+        sa.select(
+            answered.c.user_id,
+            sa.func.count(),
+            sa.func.sum(sa.case((answered.c.question_id.in_(right), 1), else_=0)),
+            sa.func.sum(sa.case((answered.c.correct.is_(True), 1), else_=0)),
+        )
+        .where(answered.c.nth == 1)
+        .group_by(answered.c.user_id)
+    )
+    return [rules.Comparison(int(n), int(own), int(theirs)) for _, n, own, theirs in rows]
 
 
 def report(user: User, block: PracticeBlock, now: datetime) -> Report:
@@ -134,8 +156,8 @@ def report(user: User, block: PracticeBlock, now: datetime) -> Report:
             )
         )
     mine = {r.item.question_id: bool(r.item.correct) for r in rows if r.outcome is not None}
-    peers = peer_first_answers(user, question_ids)
-    counted = sum(1 for p in peers if len(mine.keys() & p.keys()) >= rules.MIN_COMMON_QUESTIONS)
+    peers = peer_comparisons(user, mine)
+    counted = sum(1 for p in peers if p.common >= rules.MIN_COMMON_QUESTIONS)
     return Report(
         block=block,
         score=rules.score(r.outcome for r in rows),
@@ -144,7 +166,7 @@ def report(user: User, block: PracticeBlock, now: datetime) -> Report:
         else timing_of(block).used,
         rows=rows,
         by_tag=by_tag([(r.tags, r.outcome) for r in rows]),
-        percentile=rules.percentile(mine, peers),
+        percentile=rules.percentile_of(peers),
         peers_needed=max(0, rules.MIN_PEERS - counted),
     )
 
