@@ -18,6 +18,7 @@ button is the interval given.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -143,28 +144,59 @@ def fuzz_range(interval_days: int) -> tuple[int, int]:
     return min(low, high), high
 
 
+# Load balancing: a day's weight falls steeply with the reviews already due on it (for
+# its weekday's share), and the draw is tilted so that each card's expected interval
+# stays the one plain fuzz gives. Without the tilt the balancer lengthens intervals:
+# days further out always hold fewer reviews so far (cards are not scheduled that far
+# yet), so the lightest day is most often the last of the range, and recall falls short.
+LOAD_EXPONENT = 4.0
+MAX_BALANCED_INTERVAL_DAYS = 90  # further out, the load so far says little
+
+
+def _tilted(choices: Sequence[int], weights: Sequence[float], mean: float) -> list[float]:
+    """The weights times exp(-t * day), with t chosen so the weighted mean day is ``mean``."""
+    top = max(weights)
+    base = [w / top for w in weights]
+
+    def tilt(t: float) -> list[float]:
+        return [w * math.exp(-t * (d - mean)) for d, w in zip(choices, base, strict=True)]
+
+    def mean_at(t: float) -> float:
+        tilted = tilt(t)
+        return sum(d * w for d, w in zip(choices, tilted, strict=True)) / sum(tilted)
+
+    low, high = -20.0, 20.0  # mean_at falls as t rises; these reach the range's ends
+    for _ in range(60):
+        middle = (low + high) / 2
+        if mean_at(middle) > mean:
+            low = middle
+        else:
+            high = middle
+    return tilt((low + high) / 2)
+
+
 def fuzz_days(
     interval_days: int, seed: str, today: date | None = None, balance: Balance | None = None
 ) -> int:
     """Spread an interval as FSRS does, the same way every time for the same seed.
 
-    With a ``balance``, the day within the fuzz range is the one with the lightest load
-    for its weekday's weight (ties drawn with the seed), so reviews even out over the days
-    instead of piling up on some.
+    With a ``balance``, a day of the fuzz range is drawn with the seed, lighter days (for
+    their weekday's share) far likelier, so reviews even out over the days instead of
+    piling up on some; the draw keeps the card's expected interval that of plain fuzz.
     """
     low, high = fuzz_range(interval_days)
     rng = random.Random(seed)
-    if balance is None or today is None or low == high:
+    if balance is None or today is None or low == high or low > MAX_BALANCED_INTERVAL_DAYS:
         return rng.randint(low, high)
 
-    def cost(days: int) -> float:
+    def weight(days: int) -> float:
         day = today + timedelta(days=days)
-        weight = max(balance.weekday_weights[day.weekday()], 0.05)
-        return (balance.load.get(day, 0) + 1) / weight
+        share = max(balance.weekday_weights[day.weekday()], 0.05)
+        return (share / (balance.load.get(day, 0) + 1)) ** LOAD_EXPONENT
 
-    costs = {days: cost(days) for days in range(low, high + 1)}
-    lightest = min(costs.values())
-    return rng.choice([days for days, c in costs.items() if c <= lightest * (1 + 1e-9)])
+    choices = list(range(low, high + 1))
+    weights = _tilted(choices, [weight(d) for d in choices], (low + high) / 2)
+    return rng.choices(choices, weights=weights)[0]
 
 
 def _utc(moment: datetime) -> datetime:
