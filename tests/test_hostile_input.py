@@ -225,6 +225,7 @@ class World:
 @pytest.fixture
 def world(create_user, clock, monkeypatch) -> World:
     monkeypatch.setattr(fsrs_tuning, "MIN_REVIEWS", 0)  # so the settings page offers it
+    monkeypatch.setattr(fsrs_tuning, "MIN_DAYS", 0)
     now = clock.now()
     admin = create_user(role=Role.ADMIN, email="admin@example.edu", display_name="Ada Admin")
     student = create_user(email="student@example.edu", display_name="Sam Student")

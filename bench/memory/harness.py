@@ -60,6 +60,8 @@ class Scenario:
     missed: tuple[int, ...] = ()  # days the student does not study
     study_hour: float | None = 9.0  # local; None: a random time from 07:00 to 23:30 each day
     questions: int | None = None  # the deck's size; None: enough new cards for every day
+    # Presses Optimize when qbank suggests it (the dashboard's prompt), after a day's study.
+    optimizes: bool = False
 
     def deck_size(self, days: int) -> int:
         return self.questions if self.questions is not None else self.new_per_day * days + 10
@@ -69,6 +71,8 @@ SCENARIOS = (
     Scenario("average, retention 0.80", desired_retention=0.80),
     Scenario("average, retention 0.90"),
     Scenario("fast forgetter, 0.90", profile=FAST_FORGETTER),
+    Scenario("average, 0.90, optimizes", optimizes=True),
+    Scenario("fast forgetter, optimizes", profile=FAST_FORGETTER, optimizes=True),
     Scenario("misses days 40-49", missed=tuple(BREAK)),
     Scenario("studies 07:00-23:30", study_hour=None),
     Scenario("New York to Berlin, day 45", moves=((45, "Europe/Berlin"),)),
@@ -92,6 +96,7 @@ class Tally:
     by_day: dict[int, list[float]] = field(default_factory=dict)  # [reviews, recalled, chance]
     early: int = 0  # reviews less than 24 h after the last, scheduled on a later day
     backlog: list[int] = field(default_factory=list)  # due cards left at each day's end
+    fits: list[tuple[int, bool]] = field(default_factory=list)  # (day, kept) per Optimize
     seconds: float = 0.0
 
     def review(self, day: int, recalled: bool, chance: float, recorded: bool) -> None:
@@ -125,6 +130,7 @@ class Figures:
     return_day: float | None  # true recall on the first day back after the break
     after_return: float | None  # days 1-7 after it
     early_share: float | None  # the "23 hours" effect, of review answers
+    fits_kept: float | None  # fits kept of those tried (None: never tried)
     seconds: float
 
     @classmethod
@@ -142,6 +148,7 @@ class Figures:
             return_day=tally.recall_over([back]) if back is not None else None,
             after_return=tally.recall_over(range(back + 1, back + 8)) if back else None,
             early_share=_share(tally.early, tally.reviews),
+            fits_kept=sum(kept for _, kept in tally.fits) if tally.fits else None,
             seconds=tally.seconds,
         )
 
@@ -315,9 +322,26 @@ def run(scenario: Scenario, days: int = 120, seed: int = 1) -> Figures:
                 db.session.commit()
             study_session(user, scenario, day, student, rng, clock, history, tally)
             tally.days_studied += 1
+            if scenario.optimizes:
+                optimize_if_suggested(user, day, clock.now(), tally)
             tally.backlog.append(study.due_count(user, clock.now()))
     tally.seconds = perf_counter() - started
     return Figures.of(tally, scenario)
+
+
+def optimize_if_suggested(user: User, day: int, now: datetime, tally: Tally) -> None:
+    """Press Optimize as the settings page does, when the dashboard suggests it."""
+    from qbank.services import fsrs_tuning
+
+    readiness = getattr(fsrs_tuning, "readiness", None)
+    if readiness is None or not readiness(user).suggested(now):
+        return
+    try:
+        result = fsrs_tuning.optimize(user, now)
+    except fsrs_tuning.TuningError:
+        return
+    db.session.commit()
+    tally.fits.append((day, result.stored))
 
 
 def study_session(

@@ -33,6 +33,7 @@ COLUMNS = (
     ("back", "true recall on the day back from the break"),
     ("+1-7", "true recall on days 1-7 after it"),
     ("<24h", "reviews < 24 h after the last, scheduled for a later day"),
+    ("fits", "fits kept when the student pressed Optimize as suggested"),
     ("s", "seconds taken"),
 )
 
@@ -56,6 +57,7 @@ def cells(figures: Figures) -> list[str]:
         share(figures.return_day),
         share(figures.after_return),
         share(figures.early_share),
+        number(figures.fits_kept, 0),
         number(figures.seconds, 0),
     ]
 

@@ -73,6 +73,9 @@ class User(UserMixin, Model):
     # A question missed or guessed in a practice block becomes (or lapses) a review card.
     practice_into_review: Mapped[bool] = mapped_column(default=True)
     fsrs_parameters: Mapped[list[float] | None] = mapped_column(sa.JSON)
+    # When they last optimized (kept or not), and their reviews then: when to offer again.
+    fsrs_optimized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fsrs_optimized_reviews: Mapped[int] = mapped_column(default=0)
     daily_goal: Mapped[str] = mapped_column(sa.String(16), default=DailyGoal.ALL_DUE.value)
     daily_goal_answers: Mapped[int] = mapped_column(default=20)
 

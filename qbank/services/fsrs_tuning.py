@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import fsrs_rs_python as fsrs_rs
 import sqlalchemy as sa
 from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
-from qbank.domain import scheduling
+from qbank.domain import backlog, scheduling
 from qbank.domain.answers import TIME_CAP_MS
+from qbank.domain.days import Calendar
 from qbank.domain.modes import Projection
 from qbank.extensions import db
 from qbank.models import (
@@ -29,7 +30,14 @@ from qbank.models import (
 )
 from qbank.services import access
 
-MIN_REVIEWS = 400
+# When optimizing opens: FSRS's authors advise 512 or more reviews of cards in review
+# (not learning steps), and a spread of days so that intervals of several lengths are seen.
+MIN_REVIEWS = 512
+MIN_DAYS = 14
+HOLDOUT_SHARE = 0.2  # the latest answers, which the fit is judged on and never sees
+# Offer it again a month after, or once the reviews have doubled since.
+REOPTIMIZE_AFTER = timedelta(days=30)
+REOPTIMIZE_GROWTH = 2.0
 RETENTION_CHOICES = (0.80, 0.85, 0.90, 0.95)
 # simulate() plays out every answer of every day: at worst (10,000 cards all learnt on
 # day one, no review limit) about 0.15 s a retention for a year on this 2-core machine,
@@ -55,16 +63,23 @@ class CardHistory:
 
     question_id: int
     reviews: tuple[tuple[int, int], ...]
+    # The study day of each answer, aligned with ``reviews`` (empty: not known).
+    days: tuple[date, ...] = ()
 
-    def training_items(self) -> list[fsrs_rs.FSRSItem]:
+    def training_items(self, before: date | None = None) -> list[fsrs_rs.FSRSItem]:
         """The optimizer's items: the history up to each answer on a later day than the last.
 
         Each item asks "given what came before, was this answer recalled?"; same-day
         answers stay in the history of later items but are not predicted themselves.
+        With ``before``, only the items predicting an answer before that day.
         """
+        return [item for item, _ in self.dated_items() if before is None or _ < before]
+
+    def dated_items(self) -> list[tuple[fsrs_rs.FSRSItem, date]]:
+        """Each item with the study day of the answer it predicts (``date.min`` if unknown)."""
         reviews = [fsrs_rs.FSRSReview(rating, days) for rating, days in self.reviews]
         return [
-            fsrs_rs.FSRSItem(reviews[: end + 1])
+            (fsrs_rs.FSRSItem(reviews[: end + 1]), self.days[end] if self.days else date.min)
             for end, (_, days) in enumerate(self.reviews)
             if end > 0 and days > 0
         ]
@@ -82,6 +97,9 @@ class TuningResult:
     rmse_after: float
     reviews: int
     stored: bool
+    fitted_on: int = 0  # answers predicted in the fit (the earlier ones)
+    judged_on: int = 0  # later answers both parameter sets were judged on
+    judged_from: date | None = None  # the first day of those
 
 
 @dataclass(frozen=True)
@@ -119,25 +137,30 @@ def review_history(user: User, until: datetime | None = None) -> list[CardHistor
     histories: list[CardHistory] = []
     question_id: int | None = None
     reviews: list[tuple[int, int]] = []
+    days: list[date] = []
     last_day: date | None = None
     for qid, day, rating, was_new in db.session.execute(query):
         if qid != question_id or was_new:
             if reviews:
                 assert question_id is not None  # set by the row that started the reviews
-                histories.append(CardHistory(question_id, tuple(reviews)))
-            question_id, reviews, last_day = qid, [], None
+                histories.append(CardHistory(question_id, tuple(reviews), tuple(days)))
+            question_id, reviews, days, last_day = qid, [], [], None
         if not reviews and not was_new:
             continue  # a card whose first answer is missing: nothing to start from
         reviews.append((rating, 0 if last_day is None else (day - last_day).days))
+        days.append(day)
         last_day = day
     if reviews:
         assert question_id is not None
-        histories.append(CardHistory(question_id, tuple(reviews)))
+        histories.append(CardHistory(question_id, tuple(reviews), tuple(days)))
     return histories
 
 
-def training_items(histories: Iterable[CardHistory]) -> tuple[list[fsrs_rs.FSRSItem], list[int]]:
-    """Return the optimizer's items and, aligned with them, which history each came from.
+def training_items(
+    histories: Iterable[CardHistory], before: date | None = None
+) -> tuple[list[fsrs_rs.FSRSItem], list[int]]:
+    """Return the optimizer's items and, aligned with them, which history each came from
+    (only items predicting an answer before ``before``, if given).
 
     The ids are per history, not per question: the optimizer treats items with the same
     id as prefixes of one sequence.
@@ -145,7 +168,7 @@ def training_items(histories: Iterable[CardHistory]) -> tuple[list[fsrs_rs.FSRSI
     items: list[fsrs_rs.FSRSItem] = []
     ids: list[int] = []
     for index, history in enumerate(histories):
-        card_items = history.training_items()
+        card_items = history.training_items(before)
         items.extend(card_items)
         ids.extend([index] * len(card_items))
     return items, ids
@@ -167,43 +190,164 @@ def scheduler_parameters(parameters: Sequence[float]) -> tuple[float, ...]:
     )
 
 
-def optimize(user: User, now: datetime) -> TuningResult:
-    """Fit FSRS to the student's answers up to ``now``; keep the fit if it predicts no worse.
+# --- when to optimize ---------------------------------------------------------------------
 
-    The new parameters are stored on the user, flushed, for the caller to commit; the
-    next answer is scheduled with them.
+
+@dataclass(frozen=True)
+class Readiness:
+    """Whether optimizing is open to the student, and whether the page should suggest it."""
+
+    reviews: int  # answers to cards in review (learning steps and first answers left out)
+    days: int  # distinct study days those answers fall on
+    optimized_at: datetime | None
+    reviews_then: int  # ``reviews`` when they last optimized
+
+    @property
+    def open(self) -> bool:
+        return self.reviews >= MIN_REVIEWS and self.days >= MIN_DAYS
+
+    def suggested(self, now: datetime) -> bool:
+        """Open, and never done, or done a month ago, or the reviews have doubled since."""
+        if not self.open:
+            return False
+        if self.optimized_at is None:
+            return True
+        return (
+            now - self.optimized_at >= REOPTIMIZE_AFTER
+            or self.reviews >= REOPTIMIZE_GROWTH * max(self.reviews_then, 1)
+        )
+
+
+def _review_state_answers() -> sa.ColumnElement[bool]:
+    return ReviewLog.state_before["state"].as_integer() == scheduling.REVIEW
+
+
+def readiness(user: User) -> Readiness:
+    reviews, days = db.session.execute(
+        sa.select(sa.func.count(ReviewLog.id), sa.func.count(sa.distinct(ReviewLog.day))).where(
+            ReviewLog.user_id == user.id,
+            ReviewLog.counted_in(Projection.FSRS_FITTING),
+            _review_state_answers(),
+        )
+    ).one()
+    return Readiness(
+        reviews=int(reviews),
+        days=int(days),
+        optimized_at=user.fsrs_optimized_at,
+        reviews_then=user.fsrs_optimized_reviews,
+    )
+
+
+HARD_AS_FAIL_SHARE = 0.25  # Hard on more of the reviews than this looks like a fail
+NEVER_AGAIN_AFTER = 100  # reviews without (almost) any Again: the fit cannot see forgetting
+NEVER_AGAIN_SHARE = 0.01
+
+
+def health(user: User) -> list[str]:
+    """What in the student's ratings would mislead a fit, said so they can change it."""
+    counts = dict(
+        db.session.execute(
+            sa.select(ReviewLog.rating, sa.func.count())
+            .where(
+                ReviewLog.user_id == user.id,
+                ReviewLog.counted_in(Projection.FSRS_FITTING),
+                _review_state_answers(),
+            )
+            .group_by(ReviewLog.rating)
+        ).all()
+    )
+    total = sum(counts.values())
+    warnings: list[str] = []
+    if not total:
+        return warnings
+    hard = counts.get(scheduling.HARD, 0) / total
+    if hard > HARD_AS_FAIL_SHARE:
+        warnings.append(
+            f"You press Hard on {hard:.0%} of your reviews. Hard means you recalled the "
+            "answer with effort; when you did not recall it, press Again, or the fit will "
+            "take a lapse for a success and give you intervals too long."
+        )
+    again = counts.get(scheduling.AGAIN, 0) / total
+    if total >= NEVER_AGAIN_AFTER and again < NEVER_AGAIN_SHARE:
+        warnings.append(
+            f"You pressed Again on {again:.1%} of {total:,} reviews. If you never forget, "
+            "the fit cannot learn how fast you forget: press Again whenever you did not "
+            "recall the answer."
+        )
+    ready = readiness(user)
+    if ready.reviews >= MIN_REVIEWS and ready.days < MIN_DAYS:
+        warnings.append(
+            f"Your reviews fall on {words_days(ready.days)}; a fit needs {MIN_DAYS} to see "
+            "intervals of several lengths."
+        )
+    return warnings
+
+
+# --- fitting, judged on later answers -------------------------------------------------------
+
+
+def optimize(user: User, now: datetime) -> TuningResult:
+    """Fit FSRS to the student's answers up to ``now``; keep the fit if it predicts the
+    later answers better, and reschedule their cards with it.
+
+    Everything is flushed for the caller to commit; the next answer uses the new
+    parameters.
     """
     result = fit(user, now)
     if result.stored:
-        keep_parameters(user, result)
+        keep_parameters(user, result, now)
+    else:
+        note_attempt(user, now)
     return result
 
 
-def keep_parameters(user: User, result: TuningResult) -> None:
-    """Schedule the student's next answers with the parameters a fit found better."""
-    user.fsrs_parameters = list(result.parameters_after)
+def note_attempt(user: User, now: datetime) -> None:
+    """Remember that the student optimized now, kept or not: the next suggestion waits."""
+    user.fsrs_optimized_at = now
+    user.fsrs_optimized_reviews = readiness(user).reviews
     db.session.flush()
 
 
-def fit(user: User, now: datetime) -> TuningResult:
-    """Fit FSRS to the student's answers up to ``now``, writing nothing.
+def keep_parameters(user: User, result: TuningResult, now: datetime) -> int:
+    """Schedule the student with the parameters a fit found better, their cards in review
+    included; return how many cards moved to another day."""
+    user.fsrs_parameters = list(result.parameters_after)
+    note_attempt(user, now)
+    return reschedule(user, now)
 
-    Both sets of parameters are judged on the same answers by the optimizer's own
-    evaluation (log loss, and RMSE over bins); ``stored`` says whether the fit is worth
-    keeping (``keep_parameters``).
+
+def _holdout_day(histories: Sequence[CardHistory]) -> date | None:
+    """The first study day of the latest ``HOLDOUT_SHARE`` of predicted answers."""
+    days = sorted(day for history in histories for _, day in history.dated_items())
+    if len(days) < 2:
+        return None
+    return days[min(len(days) - 1, int(len(days) * (1 - HOLDOUT_SHARE)))]
+
+
+def fit(user: User, now: datetime) -> TuningResult:
+    """Fit FSRS to the earlier 80% of the student's answers up to ``now``, and judge both
+    the current parameters and the fit on the later 20%, which the fit never saw (log
+    loss, and RMSE over bins); writing nothing. ``stored`` says whether the fit predicts
+    those later answers better (``keep_parameters``).
     """
+    ready = readiness(user)
+    if not ready.open:
+        raise TuningError(
+            f"Optimizing needs {MIN_REVIEWS} reviews of cards you already know on "
+            f"{MIN_DAYS} different days; you have {ready.reviews} on "
+            f"{words_days(ready.days)}. Keep studying and try again."
+        )
     histories = review_history(user, until=now)
     reviews = sum(len(history.reviews) for history in histories)
-    if reviews < MIN_REVIEWS:
+    cut = _holdout_day(histories)
+    items, card_ids = training_items(histories, before=cut)
+    judged = [
+        item for history in histories for item, day in history.dated_items() if cut and day >= cut
+    ]
+    if not items or not judged:
         raise TuningError(
-            f"You need at least {MIN_REVIEWS} reviews to optimize; you have {reviews}. "
-            "Keep studying and try again."
-        )
-    items, card_ids = training_items(histories)
-    if not items:
-        raise TuningError(
-            "Your answers so far all fall on the day you first saw each card. "
-            "Review on a few more days and try again."
+            "Your answers so far fall on too few days to fit on the earlier and judge on "
+            "the later. Review on a few more days and try again."
         )
     before = scheduling.preferences(user.desired_retention, user.fsrs_parameters).parameters
     current = fsrs_rs.FSRS(list(before))
@@ -216,9 +360,9 @@ def fit(user: User, now: datetime) -> TuningResult:
         num_relearning_steps=len(scheduling.RELEARNING_STEPS),
     )
     after = scheduler_parameters(fitted)
-    judged_before = current.evaluate(items)
-    judged_after = fsrs_rs.FSRS(list(after)).evaluate(items)
-    stored = after != before and judged_after.log_loss <= judged_before.log_loss
+    judged_before = current.evaluate(judged)
+    judged_after = fsrs_rs.FSRS(list(after)).evaluate(judged)
+    stored = after != before and judged_after.log_loss < judged_before.log_loss
     return TuningResult(
         parameters_before=before,
         parameters_after=after,
@@ -228,11 +372,81 @@ def fit(user: User, now: datetime) -> TuningResult:
         rmse_after=judged_after.rmse_bins,
         reviews=reviews,
         stored=stored,
+        fitted_on=len(items),
+        judged_on=len(judged),
+        judged_from=cut,
     )
 
 
+def words_days(days: int) -> str:
+    return f"{days} day" if days == 1 else f"{days} days"
+
+
+# --- rescheduling -------------------------------------------------------------------------
+
+
+def reschedule(user: User, now: datetime) -> int:
+    """Give each of the student's cards in review the memory and due day its history has
+    under their parameters now; return how many moved to another day.
+
+    A card's memory is replayed from its answers by the optimizer's own model; its next
+    interval is the one the scheduler gives that memory at their desired retention, from
+    its last review, fuzzed with its seed. Cards that come out due before today are not
+    all put on today: they are spread over the coming days, most overdue first, at most
+    half the daily review limit a day.
+    """
+    prefs = scheduling.preferences(user.desired_retention, user.fsrs_parameters)
+    model = fsrs_rs.FSRS(list(prefs.parameters))
+    calendar = Calendar(user.timezone, user.rollover_hour)
+    today = calendar.day_of(now)
+    histories = {h.question_id: h for h in review_history(user, until=now)}
+    cards = list(
+        db.session.scalars(
+            sa.select(CardState).where(
+                CardState.user_id == user.id,
+                CardState.state == scheduling.REVIEW,
+                CardState.question_id.in_(list(histories)),
+            )
+        )
+    )
+    items = [
+        fsrs_rs.FSRSItem([fsrs_rs.FSRSReview(r, d) for r, d in histories[c.question_id].reviews])
+        for c in cards
+    ]
+    states = model.memory_state_batch(items, [None] * len(items)) if items else []
+    moved = 0
+    overdue: list[tuple[float, CardState]] = []
+    for card, state in zip(cards, states, strict=True):
+        last_day = card.last_review_day or histories[card.question_id].days[-1]
+        interval = max(1, round(model.next_interval(state.stability, prefs.desired_retention, 3)))
+        interval = min(interval, scheduling.MAXIMUM_INTERVAL_DAYS)
+        seed = f"{user.id}:{card.question_id}:{card.reps}"
+        day = last_day + timedelta(days=scheduling.fuzz_days(interval, seed))
+        card.stability, card.difficulty = float(state.stability), float(state.difficulty)
+        if day < today:
+            overdue.append(((today - day).days / interval, card))
+            continue
+        if day != card.due_day:
+            moved += 1
+        card.due_day, card.due = day, calendar.start_of(day)
+    overdue.sort(key=lambda pair: -pair[0])
+    per_day = max(1, user.max_reviews_per_day // 2)
+    spread_days = max(1, -(-len(overdue) // per_day))
+    for (_, card), day in zip(
+        overdue, backlog.spread(len(overdue), spread_days, today), strict=True
+    ):
+        if day != card.due_day:
+            moved += 1
+        card.due_day, card.due = day, calendar.start_of(day)
+    db.session.flush()
+    return moved
+
+
 def simulate_workload(
-    user: User, retentions: Sequence[float] = RETENTION_CHOICES, days: int = 365
+    user: User,
+    retentions: Sequence[float] = RETENTION_CHOICES,
+    days: int = 365,
+    parameters: Sequence[float] | None = None,
 ) -> list[WorkloadPoint]:
     """Simulate the student's deck at each desired retention, with their parameters.
 
@@ -240,6 +454,7 @@ def simulate_workload(
     brought in at their new cards per day and capped at their reviews per day; ratings
     and seconds per answer come from their own history once there is enough of it.
     The deck is capped at ``MAX_SIMULATED_CARDS`` and ``days`` at ``MAX_SIMULATED_DAYS``.
+    ``parameters``: simulate with these instead of the student's (a fit's, before keeping it).
     """
     for retention in retentions:
         if not 0.70 <= retention <= 0.97:
@@ -249,12 +464,14 @@ def simulate_workload(
     if cards == 0:
         return [WorkloadPoint(r, 0.0, 0.0, 0.0, 0) for r in retentions]
     config = _simulator_config(user, cards, days)
-    parameters = list(
-        scheduling.preferences(user.desired_retention, user.fsrs_parameters).parameters
+    chosen = list(
+        parameters
+        if parameters is not None
+        else scheduling.preferences(user.desired_retention, user.fsrs_parameters).parameters
     )
     points = []
     for retention in retentions:
-        result = fsrs_rs.simulate(parameters, retention, config, SIMULATION_SEED)
+        result = fsrs_rs.simulate(chosen, retention, config, SIMULATION_SEED)
         points.append(
             WorkloadPoint(
                 desired_retention=retention,
@@ -348,7 +565,7 @@ def _answer_profile(user: User) -> dict[tuple[int | None, int], tuple[int, float
 
 
 def review_count(user: User) -> int:
-    """How many answers (not undone) the student has given: the optimizer needs 400."""
+    """How many answers (not undone) the student has given, learning steps included."""
     return db.session.execute(
         sa.select(sa.func.count(ReviewLog.id)).where(
             ReviewLog.user_id == user.id, ReviewLog.counted_in(Projection.FSRS_FITTING)

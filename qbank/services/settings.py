@@ -72,3 +72,14 @@ def update_study_settings(user: User, settings: StudySettings, now: datetime) ->
     if starts == today:
         return GoalStart.TODAY
     return GoalStart.TOMORROW if starts == today + timedelta(days=1) else GoalStart.LATER
+
+
+MIN_RETENTION, MAX_RETENTION = 0.70, 0.97
+
+
+def choose_retention(user: User, retention: float) -> None:
+    """Aim for ``retention`` from the next answer on (Help me decide's one click)."""
+    if not MIN_RETENTION <= retention <= MAX_RETENTION:
+        raise ValueError(f"desired retention must be {MIN_RETENTION} to {MAX_RETENTION}")
+    user.desired_retention = round(retention, 2)
+    db.session.flush()

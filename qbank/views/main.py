@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from qbank import clock
 from qbank.domain import gamification as rules
 from qbank.domain.scheduling import describe_interval
-from qbank.services import practice
+from qbank.services import fsrs_tuning, practice
 from qbank.services.dashboard import dashboard_for
 from qbank.services.practice import assignments
 from qbank.services.study import queue_for
@@ -51,6 +51,7 @@ def dashboard() -> ResponseReturnValue:
         next_review_in=describe_interval(queue.later - now) if queue.later else None,
         local_today=now.astimezone(zone).date(),
         open_block=practice.open_block(current_user),
+        optimize_now=fsrs_tuning.readiness(current_user).suggested(now),
         # Blocks still to do, and those done that were due in the last week.
         assigned=assignments.for_member(current_user, include_done_since=now - timedelta(days=7)),
     )

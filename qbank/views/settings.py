@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -27,6 +28,7 @@ from qbank.domain.gamification import Goal
 from qbank.models import DailyGoal
 from qbank.presentation import charts, words
 from qbank.services import fsrs_tuning, sessions
+from qbank.services import settings as settings_service
 from qbank.services.settings import (
     GoalStart,
     StudySettings,
@@ -110,10 +112,17 @@ class StudySettingsForm(FlaskForm):
             raise ValidationError("Choose a time zone from the list.")
 
 
-def _page(
-    form: StudySettingsForm, tuning: fsrs_tuning.TuningResult | None = None
-) -> ResponseReturnValue:
-    reviews = fsrs_tuning.review_count(current_user)
+@dataclass(frozen=True)
+class Optimized:
+    """What pressing Optimize did: the fit, and if kept, the cards moved and the workload."""
+
+    result: fsrs_tuning.TuningResult
+    moved: int = 0
+    workload_before: fsrs_tuning.WorkloadPoint | None = None
+    workload_after: fsrs_tuning.WorkloadPoint | None = None
+
+
+def _page(form: StudySettingsForm, optimized: Optimized | None = None) -> ResponseReturnValue:
     zone = ZoneInfo(current_user.timezone)
     devices = [
         (
@@ -127,9 +136,12 @@ def _page(
         "settings/index.html",
         form=form,
         action=ActionForm(),
-        reviews=reviews,
+        readiness=fsrs_tuning.readiness(current_user),
         min_reviews=fsrs_tuning.MIN_REVIEWS,
-        tuning=tuning,
+        min_days=fsrs_tuning.MIN_DAYS,
+        health=fsrs_tuning.health(current_user),
+        optimized=optimized,
+        now=clock.now(),
         devices=devices,
     )
 
@@ -178,20 +190,30 @@ def study_settings() -> ResponseReturnValue:
 @bp.post("/optimize")
 @login_required
 def optimize() -> ResponseReturnValue:
-    """Fit the memory model to the student's own reviews and keep it if it predicts better."""
+    """Fit the memory model to the student's earlier reviews; keep it if it predicts their
+    later reviews better, and reschedule their cards with it."""
     form = StudySettingsForm(obj=current_user, formdata=None)
     form.timezone.choices = timezone_choices()
     if not ActionForm().validate_on_submit():
         return redirect(url_for("settings.study_settings"))
+    now = clock.now()
     try:
-        result = fsrs_tuning.fit(current_user, clock.now())
+        result = fsrs_tuning.fit(current_user, now)
     except fsrs_tuning.TuningError as exc:
         flash(str(exc), "error")
         return redirect(url_for("settings.study_settings"))
-    if result.stored:
+    if not result.stored:
         with write_transaction():
-            fsrs_tuning.keep_parameters(current_user, result)
-    return _page(form, tuning=result)
+            fsrs_tuning.note_attempt(current_user, now)
+        return _page(form, Optimized(result))
+    retention = [current_user.desired_retention]
+    before = fsrs_tuning.simulate_workload(current_user, retention, days=90)[0]
+    after = fsrs_tuning.simulate_workload(
+        current_user, retention, days=90, parameters=result.parameters_after
+    )[0]
+    with write_transaction():
+        moved = fsrs_tuning.keep_parameters(current_user, result, now)
+    return _page(form, Optimized(result, moved, before, after))
 
 
 @bp.get("/workload")
@@ -202,7 +224,26 @@ def workload() -> ResponseReturnValue:
     chart = charts.workload_chart(
         [(p.desired_retention, p.reviews_per_day, p.memorized) for p in points]
     )
-    return render_template("settings/workload.html", points=points, chart=chart)
+    return render_template(
+        "settings/workload.html", points=points, chart=chart, action=ActionForm()
+    )
+
+
+@bp.post("/retention")
+@login_required
+def choose_retention() -> ResponseReturnValue:
+    """Use the desired retention the student picked on Help me decide."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("settings.workload"))
+    try:
+        retention = float(request.form.get("retention", ""))
+        with write_transaction():
+            settings_service.choose_retention(current_user, retention)
+    except ValueError:
+        flash("Choose one of the retentions listed.", "error")
+        return redirect(url_for("settings.workload"))
+    flash(f"Desired retention is {retention:.2f} from your next answer.", "success")
+    return redirect(url_for("settings.workload"))
 
 
 @bp.post("/devices/<int:session_id>/logout")

@@ -1,18 +1,9 @@
-"""Fitting FSRS to a student's answers, and simulating the workload of each retention.
+"""Fitting FSRS to a student's answers, and simulating the workload of each retention,
+with the synthetic student of ``tests.synthetic_reviews``."""
 
-The synthetic student's memory follows FSRS with parameters of their own (a weaker
-memory than the defaults assume), while the app schedules them with the defaults, as
-it does until they optimize. Their answers are written straight into the review log
-with the states the scheduler gave, so the optimizer sees what it would in production.
-"""
-
-import functools
 import math
-import random
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import pairwise
-from typing import Any
 
 import fsrs
 import fsrs_rs_python
@@ -20,212 +11,21 @@ import pytest
 import sqlalchemy as sa
 
 from qbank.domain import scheduling
-from qbank.domain.days import Calendar, day_bounds, study_day
+from qbank.domain.days import study_day
 from qbank.extensions import db
-from qbank.models import (
-    CardState,
-    Enrollment,
-    Question,
-    QuestionSet,
-    QuestionVersion,
-    ReviewLog,
-    Role,
-    User,
-)
+from qbank.models import CardState, ReviewLog, User
 from qbank.services import fsrs_tuning, study
 from qbank.services.fsrs_tuning import CardHistory, TuningError
-
-START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-UTC_DAYS = Calendar("UTC")  # the students here keep the default zone and rollover
-# About 1,400 answers: 100 cards, 10 new a day, studied every day for four months.
-DECK, DAYS, NEW_PER_DAY = 100, 120, 10
-# Less stable first memories and a steeper forgetting curve than FSRS-6's defaults.
-STUDENT_MEMORY = scheduling.Preferences(
-    parameters=(
-        0.1, 0.4, 1.0, 3.0,
-        *scheduling.DEFAULT_PARAMETERS[4:8],
-        1.5,  # w8: stability grows less with each successful review
-        *scheduling.DEFAULT_PARAMETERS[9:20],
-        0.35,  # w20: decay
-    )
-)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Answer:
-    card: int  # the card's place in the deck
-    at: datetime
-    rating: int
-    milliseconds: int
-    state_before: dict[str, Any] | None
-    state_after: dict[str, Any]
-    memory: scheduling.Memory  # after the answer, as the scheduler sees it
-
-
-def make_deck(create_user, student, n: int) -> list[Question]:
-    owner = create_user(role=Role.FACULTY)
-    question_set = QuestionSet(
-        owner_id=owner.id,
-        title="Deck",
-        visibility="public",
-        published=True,
-        created_at=START,
-        updated_at=START,
-    )
-    questions = []
-    for i in range(n):
-        question = Question(question_set=question_set, position=i, created_at=START)
-        question.versions.append(
-            QuestionVersion(number=1, kind="flashcard", stem=f"Q{i}", created_at=START)
-        )
-        questions.append(question)
-    db.session.add_all(questions)
-    db.session.flush()
-    db.session.add(Enrollment(user_id=student.id, set_id=question_set.id, enrolled_at=START))
-    db.session.commit()
-    return questions
-
-
-def study_for(student, questions, days: int, new_per_day: int) -> int:
-    """Write the synthetic student's answers and card states; return how many answers."""
-    answers = synthetic_answers(len(questions), days, new_per_day)
-    db.session.execute(
-        sa.insert(ReviewLog),
-        [
-            {
-                "user_id": student.id,
-                "question_id": questions[a.card].id,
-                "question_version_id": questions[a.card].versions[0].id,
-                "reviewed_at": a.at,
-                "day": study_day(a.at, student.timezone, student.rollover_hour),
-                "answer_token": f"answer-{n}",
-                "chosen": [],
-                "correct": a.rating > scheduling.AGAIN,
-                "rating": a.rating,
-                "time_taken_ms": a.milliseconds,
-                "mode": "review",
-                "state_before": a.state_before,
-                "state_after": a.state_after,
-            }
-            for n, a in enumerate(answers)
-        ],
-    )
-    last = {a.card: a.memory for a in answers}
-    db.session.add_all(
-        CardState(
-            user_id=student.id,
-            question_id=questions[card].id,
-            state=memory.state,
-            step=memory.step,
-            stability=memory.stability,
-            difficulty=memory.difficulty,
-            due=memory.due,
-            last_review=memory.last_review,
-            reps=memory.reps,
-            lapses=memory.lapses,
-            due_day=memory.due_day,
-            last_review_day=memory.last_day,
-        )
-        for card, memory in last.items()
-    )
-    db.session.commit()
-    return len(answers)
-
-
-@functools.cache
-def synthetic_answers(cards: int, days: int, new_per_day: int) -> tuple[Answer, ...]:
-    """Return the answers of a student who studies every morning for ``days``.
-
-    Each session takes the reviews due that day, learning steps as they come due and the
-    day's new cards. Pure and cached: tests that need the same history share the work.
-    """
-    rng = random.Random(f"{cards}:{days}:{new_per_day}")
-    app: dict[int, scheduling.Memory] = {}  # as the scheduler sees each card
-    truth: dict[int, scheduling.Memory] = {}  # the student's real memory of it
-    answers: list[Answer] = []
-    for day in range(days):
-        now = START + timedelta(days=day, minutes=rng.randint(0, 180))
-        today_end = day_bounds(study_day(now, "UTC"), "UTC")[1]
-        new = [card for card in range(cards) if card not in app][:new_per_day]
-        while True:
-            due = sorted(
-                (memory.due, card)
-                for card, memory in app.items()
-                if memory.due <= now
-                or (memory.state == scheduling.REVIEW and memory.due < today_end)
-            )
-            batch = [card for _, card in due] + new
-            new = []
-            if not batch:
-                steps = [m.due for m in app.values() if m.due < now + timedelta(hours=1)]
-                if not steps:
-                    break
-                now = min(steps)
-                continue
-            for card in batch:
-                if card in truth:
-                    recall = scheduling.retrievability(truth[card], now, STUDENT_MEMORY)
-                    recalled = rng.random() < recall
-                    rating = (
-                        rng.choices(scheduling.RATINGS[1:], weights=(10, 80, 10))[0]
-                        if recalled
-                        else scheduling.AGAIN
-                    )
-                else:
-                    rating = rng.choices(scheduling.RATINGS, weights=(25, 10, 55, 10))[0]
-                before = app.get(card)
-                seed = f"card-{card}"
-                app[card] = scheduling.review(
-                    before or scheduling.first_memory(now),
-                    rating,
-                    now,
-                    scheduling.Preferences(),
-                    seed,
-                    UTC_DAYS,
-                )
-                truth[card] = scheduling.review(
-                    truth.get(card) or scheduling.first_memory(now),
-                    rating,
-                    now,
-                    STUDENT_MEMORY,
-                    seed,
-                    UTC_DAYS,
-                )
-                answers.append(
-                    Answer(
-                        card=card,
-                        at=now,
-                        rating=rating,
-                        milliseconds=rng.randint(4_000, 30_000),
-                        state_before=before.as_json() if before else None,
-                        state_after=app[card].as_json(),
-                        memory=app[card],
-                    )
-                )
-                now += timedelta(seconds=rng.randint(8, 35))
-    return tuple(answers)
-
-
-def add_undone_answers(student, questions, at: datetime) -> None:
-    """Answer each card once more, as if new and Again, and take every one of those back."""
-    for n, question in enumerate(questions):
-        db.session.add(
-            ReviewLog(
-                user_id=student.id,
-                question_id=question.id,
-                question_version_id=question.versions[0].id,
-                reviewed_at=at + timedelta(minutes=n),
-                day=study_day(at, student.timezone, student.rollover_hour),
-                answer_token=f"undone-{question.id}",
-                correct=False,
-                rating=scheduling.AGAIN,
-                time_taken_ms=5000,
-                state_before=None,
-                state_after=scheduling.first_memory(at).as_json(),
-                undone_at=at + timedelta(minutes=n, seconds=5),
-            )
-        )
-    db.session.commit()
+from tests.synthetic_reviews import (
+    DAYS,
+    DECK,
+    NEW_PER_DAY,
+    START,
+    UTC_DAYS,
+    add_undone_answers,
+    make_deck,
+    study_for,
+)
 
 
 @pytest.fixture
@@ -272,7 +72,9 @@ def test_history_counts_study_days_from_a_first_answer_of_zero(
         history = fsrs_tuning.review_history(student)
     queries = statements.all
 
-    assert history == [CardHistory(question.id, ((3, 0), (3, 0), (1, 1), (3, 2)))]
+    first = START.date()
+    days = (first, first, first + day, first + 3 * day)
+    assert history == [CardHistory(question.id, ((3, 0), (3, 0), (1, 1), (3, 2)), days)]
     assert len(queries) == 1, queries
     items, ids = fsrs_tuning.training_items(history)
     # One item per answer on a later day, each carrying the whole history before it.
@@ -284,6 +86,9 @@ def test_history_counts_study_days_from_a_first_answer_of_zero(
         "FSRSReview { rating: 3, delta_t: 2 }] }",
     ]
     assert ids == [0, 0]
+    # Only what predicts an answer before a day: the time split's earlier part.
+    earlier, _ = fsrs_tuning.training_items(history, before=first + 2 * day)
+    assert [repr(item) for item in earlier] == [repr(items[0])]
 
 
 def test_undone_answers_are_left_out_of_the_history(app, create_user, student):
@@ -307,9 +112,11 @@ def test_too_few_answers_are_refused_with_the_count(app, create_user, student):
     with pytest.raises(TuningError) as refused:
         fsrs_tuning.optimize(student, START + timedelta(days=12))
 
+    ready = fsrs_tuning.readiness(student)
+    assert 0 < ready.reviews < answers  # learning steps and first answers do not count
     assert str(refused.value) == (
-        f"You need at least 400 reviews to optimize; you have {answers}. "
-        "Keep studying and try again."
+        "Optimizing needs 512 reviews of cards you already know on 14 different days; "
+        f"you have {ready.reviews} on {ready.days} days. Keep studying and try again."
     )
     assert student.fsrs_parameters is None
 
@@ -323,8 +130,11 @@ def test_optimizing_fits_the_answers_better_and_the_next_answer_uses_the_fit(
 
     result = fsrs_tuning.optimize(student, now)
 
-    assert answers >= fsrs_tuning.MIN_REVIEWS
+    assert fsrs_tuning.readiness(student).open
     assert result.reviews == answers
+    # Fitted on the earlier answers, judged on the later ones it never saw.
+    assert result.fitted_on > 3 * result.judged_on > 0
+    assert result.judged_from is not None and result.judged_from > START.date()
     assert result.parameters_before == scheduling.DEFAULT_PARAMETERS
     losses = (result.log_loss_before, result.log_loss_after, result.rmse_before, result.rmse_after)
     assert all(math.isfinite(loss) for loss in losses)
@@ -472,3 +282,69 @@ def test_an_empty_deck_simulates_no_work(app, student):
 def test_retentions_outside_the_settings_range_are_refused(app, student):
     with pytest.raises(ValueError, match=r"0\.70 to 0\.97"):
         fsrs_tuning.simulate_workload(student, retentions=(0.5,))
+
+
+# --- after a fit is kept -------------------------------------------------------------------
+
+
+def test_keeping_a_fit_reschedules_cards_in_review_and_spreads_the_overdue(
+    app, create_user, student
+):
+    questions = make_deck(create_user, student, DECK)
+    study_for(student, questions, DAYS, NEW_PER_DAY)
+    now = START + timedelta(days=DAYS)
+    student.max_reviews_per_day = 20  # so that what comes out overdue needs spreading
+    before = {
+        c.question_id: (c.stability, c.due_day)
+        for c in db.session.scalars(sa.select(CardState).where(CardState.state == 2))
+    }
+
+    result = fsrs_tuning.fit(student, now)
+    moved = fsrs_tuning.keep_parameters(student, result, now)
+
+    today = UTC_DAYS.day_of(now)
+    cards = db.session.scalars(sa.select(CardState).where(CardState.state == 2)).all()
+    assert moved > 0 and len(cards) == len(before)
+    # This student forgets faster than the defaults thought: memories are weaker now.
+    weaker = sum(1 for c in cards if c.stability < before[c.question_id][0])
+    assert weaker > 0.8 * len(cards)
+    assert all(c.due_day >= today and c.due == UTC_DAYS.start_of(c.due_day) for c in cards)
+    newly_due = [c.due_day for c in cards if before[c.question_id][1] > c.due_day]
+    assert newly_due
+    assert max(newly_due.count(day) for day in set(newly_due)) <= 10 + sum(
+        1 for q, (_, d) in before.items() if d == today
+    )
+    # Done again with nothing new, it changes nothing: the schedule is the parameters'.
+    assert fsrs_tuning.reschedule(student, now) == 0
+    assert student.fsrs_optimized_at == now
+    assert student.fsrs_optimized_reviews == fsrs_tuning.readiness(student).reviews
+
+
+def test_optimizing_is_suggested_once_open_then_monthly_or_when_reviews_double():
+    now = START
+    closed = fsrs_tuning.Readiness(reviews=600, days=10, optimized_at=None, reviews_then=0)
+    assert not closed.open and not closed.suggested(now)
+    never = fsrs_tuning.Readiness(reviews=600, days=20, optimized_at=None, reviews_then=0)
+    assert never.suggested(now)
+    recent = fsrs_tuning.Readiness(600, 20, optimized_at=now - timedelta(days=29), reviews_then=400)
+    assert recent.open and not recent.suggested(now)
+    assert fsrs_tuning.Readiness(600, 20, now - timedelta(days=30), 400).suggested(now)
+    assert fsrs_tuning.Readiness(800, 20, now - timedelta(days=3), 400).suggested(now)
+
+
+def test_the_health_check_names_ratings_that_would_mislead_a_fit(app, create_user, student):
+    questions = make_deck(create_user, student, DECK)
+    study_for(student, questions, DAYS, NEW_PER_DAY)
+    assert fsrs_tuning.health(student) == []
+    # Hard pressed for every lapse: a fail taken for a success.
+    db.session.execute(
+        sa.update(ReviewLog)
+        .where(ReviewLog.rating == scheduling.AGAIN, ReviewLog.state_before.is_not(None))
+        .values(rating=scheduling.HARD)
+    )
+    db.session.execute(
+        sa.update(ReviewLog).where(ReviewLog.id % 3 == 0).values(rating=scheduling.HARD)
+    )
+    warnings = fsrs_tuning.health(student)
+    assert any("press Hard on" in w for w in warnings)
+    assert any("pressed Again on 0.0%" in w for w in warnings)

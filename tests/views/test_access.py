@@ -84,6 +84,7 @@ PROTECTED = [
     ("GET", "/cohorts/<int:cohort_id>/standings.csv", "/cohorts/1/standings.csv", None),
     ("POST", "/settings/", "/settings/", None),
     ("POST", "/settings/optimize", "/settings/optimize", None),
+    ("POST", "/settings/retention", "/settings/retention", None),
     ("GET", "/settings/workload", "/settings/workload", None),
     (
         "POST",

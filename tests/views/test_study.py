@@ -12,11 +12,13 @@ from qbank.models import (
     QuestionReport,
     ReviewLog,
     Role,
+    User,
 )
 from qbank.services import question_bank as bank
 from qbank.services import study
 from tests.bank_helpers import sba
 from tests.support import review_card
+from tests.synthetic_reviews import DAYS, DECK, NEW_PER_DAY, START, make_deck, study_for
 from tests.views.study_pages import card_form, enroll
 
 
@@ -302,10 +304,28 @@ def test_the_set_owner_sees_a_report_and_resolves_it(client, auth, student, publ
 
 def test_optimizing_needs_enough_reviews(client, auth, student):
     page = client.get("/settings/").get_data(as_text=True)
-    assert "Optimizing needs 400 reviews; you have 0." in page
+    assert "Optimizing opens at 512 reviews of cards you already know, on 14 different days" in (
+        page
+    )
     response = auth.post("/settings/optimize", {}, form_page="/settings/")
     text = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "You need at least 400 reviews" in text
+    assert "Optimizing needs 512 reviews of cards you already know on 14 different days" in text
+    assert "Fit qbank to your memory" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_student_optimizes_from_the_dashboards_prompt(client, auth, student, create_user, clock):
+    questions = make_deck(create_user, student, DECK)
+    study_for(student, questions, DAYS, NEW_PER_DAY)
+    clock.set(START + timedelta(days=DAYS))
+    auth.login(student.email)  # four months on: signed in again
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "Fit qbank to your memory" in dashboard
+    page = auth.post("/settings/optimize", {}, form_page="/settings/").get_data(as_text=True)
+    assert "predict your later reviews better, so they are kept" in page
+    assert re.search(r"Reviews a day, next 90 days.*?<td>\d+</td><td>\d+</td>", page, re.S)
+    db.session.expire_all()
+    assert db.session.get(User, student.id).fsrs_parameters is not None
+    assert "Fit qbank to your memory" not in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_help_me_decide_shows_workload_for_each_retention(client, auth, student, published_set):
@@ -313,6 +333,16 @@ def test_help_me_decide_shows_workload_for_each_retention(client, auth, student,
     page = client.get("/settings/workload").get_data(as_text=True)
     assert "<svg" in page and "0.80" in page and "0.95" in page
     assert "0.90 (yours)" in page
+    chosen = auth.post("/settings/retention", {"retention": "0.85"}, form_page="/settings/workload")
+    assert "Desired retention is 0.85" in client.get(chosen.headers["Location"]).get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert db.session.get(User, student.id).desired_retention == 0.85
+    refused = auth.post("/settings/retention", {"retention": "0.5"}, form_page="/settings/workload")
+    assert "Choose one of the retentions listed" in client.get(
+        refused.headers["Location"]
+    ).get_data(as_text=True)
 
 
 def test_points_streak_and_the_first_badge_show_as_you_study(
