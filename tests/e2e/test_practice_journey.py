@@ -43,6 +43,7 @@ def test_a_timed_block_from_two_tags(page, live_clock, studying_three_sets):
     page.get_by_role("button", name="Start block").click()
 
     expect(page.get_by_text("Question 1", exact=True)).to_be_visible()
+    page.wait_for_load_state()  # practice.js (deferred) handles the keys
     expect(page.get_by_role("timer")).to_contain_text("15:00")
     missed = page.locator("#stem").inner_text()
     if keyboard:
@@ -61,6 +62,7 @@ def test_a_timed_block_from_two_tags(page, live_clock, studying_three_sets):
         page.get_by_role("button", name="Next").click()
 
     expect(page.get_by_text("Question 2", exact=True)).to_be_visible()
+    page.wait_for_load_state()  # practice.js (deferred) handles the keys
     if keyboard:
         page.keyboard.press(letter_of(page, RIGHT).lower())
         page.get_by_role("button", name="Pause").focus()
@@ -74,6 +76,7 @@ def test_a_timed_block_from_two_tags(page, live_clock, studying_three_sets):
     expect(page.get_by_text("question 2 of 10, timed, paused")).to_be_visible()
     page.get_by_role("link", name="Resume block").click()
     expect(page.get_by_text("Question 2", exact=True)).to_be_visible()
+    page.wait_for_load_state()  # practice.js (deferred) handles the keys
     if not keyboard:  # on a phone the navigator starts folded
         page.locator("[data-navigator] summary").click()
     page.get_by_role("button", name="Question 1, answered, marked").click()
