@@ -60,7 +60,7 @@ class Scenario:
     missed: tuple[int, ...] = ()  # days the student does not study
     study_hour: float | None = 9.0  # local; None: a random time from 07:00 to 23:30 each day
     questions: int | None = None  # the deck's size; None: enough new cards for every day
-    # Presses Optimize when qbank suggests it (the dashboard's prompt), after a day's study.
+    # Presses Optimize when qbank suggests it (the dashboard's prompt), before a day's study.
     optimizes: bool = False
 
     def deck_size(self, days: int) -> int:
@@ -320,10 +320,10 @@ def run(scenario: Scenario, days: int = 120, seed: int = 1) -> Figures:
             if zone != user.timezone:
                 change_settings(user, clock.now(), timezone=zone)
                 db.session.commit()
+            if scenario.optimizes:  # the dashboard's prompt, seen on opening the app
+                optimize_if_suggested(user, day, clock.now(), tally)
             study_session(user, scenario, day, student, rng, clock, history, tally)
             tally.days_studied += 1
-            if scenario.optimizes:
-                optimize_if_suggested(user, day, clock.now(), tally)
             tally.backlog.append(study.due_count(user, clock.now()))
     tally.seconds = perf_counter() - started
     return Figures.of(tally, scenario)
