@@ -7,7 +7,7 @@ days; this module says how many, and plans an even spread over days the student 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from math import ceil
 
@@ -33,3 +33,20 @@ def spread(count: int, days: int, today: date) -> list[date]:
         raise ValueError("spread over one day or more")
     per_day = ceil(count / days) if count else 0
     return [today + timedelta(days=n // per_day) for n in range(count)]
+
+
+def fill(count: int, today: date, load: Mapping[date, int], limit: int) -> list[date]:
+    """The study day of each of ``count`` cards (in the order they should come), each on
+    the first day from today with room: a day takes at most half of ``limit`` of them,
+    and never more than the limit leaves beside the ``load`` already due that day."""
+    per_day = max(1, limit // 2)
+    days: list[date] = []
+    day, placed = today, 0
+    while len(days) < count:
+        room = min(per_day, max(0, limit - load.get(day, 0))) - placed
+        if room <= 0:
+            day, placed = day + timedelta(days=1), 0
+            continue
+        days.append(day)
+        placed += 1
+    return days

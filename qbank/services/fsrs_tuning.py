@@ -392,8 +392,9 @@ def reschedule(user: User, now: datetime) -> int:
     A card's memory is replayed from its answers by the optimizer's own model; its next
     interval is the one the scheduler gives that memory at their desired retention, from
     its last review, fuzzed with its seed. Cards that come out due before today are not
-    all put on today: they are spread over the coming days, most overdue first, at most
-    half the daily review limit a day.
+    all put on today: they go on the coming days, most overdue first, each day taking at
+    most half the daily review limit of them and never more than the limit leaves beside
+    the reviews already due then.
     """
     prefs = scheduling.preferences(user.desired_retention, user.fsrs_parameters)
     model = fsrs_rs.FSRS(list(prefs.parameters))
@@ -430,11 +431,23 @@ def reschedule(user: User, now: datetime) -> int:
             moved += 1
         card.due_day, card.due = day, calendar.start_of(day)
     overdue.sort(key=lambda pair: -pair[0])
-    per_day = max(1, user.max_reviews_per_day // 2)
-    spread_days = max(1, -(-len(overdue) // per_day))
-    for (_, card), day in zip(
-        overdue, backlog.spread(len(overdue), spread_days, today), strict=True
-    ):
+    db.session.flush()
+    load = {
+        day: n
+        for day, n in db.session.execute(
+            sa.select(CardState.due_day, sa.func.count())
+            .where(
+                CardState.user_id == user.id,
+                CardState.state == scheduling.REVIEW,
+                CardState.due_day >= today,
+                CardState.id.not_in([card.id for _, card in overdue]),
+            )
+            .group_by(CardState.due_day)
+        )
+        if day is not None
+    }
+    days = backlog.fill(len(overdue), today, load, user.max_reviews_per_day)
+    for (_, card), day in zip(overdue, days, strict=True):
         if day != card.due_day:
             moved += 1
         card.due_day, card.due = day, calendar.start_of(day)

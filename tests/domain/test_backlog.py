@@ -2,6 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from qbank.domain import backlog
 from qbank.domain.backlog import days_to_clear, spread
 
 TODAY = date(2026, 3, 2)
@@ -22,3 +23,15 @@ def test_a_spread_puts_the_first_cards_today_and_the_rest_evenly_after():
     assert spread(3, 7, TODAY) == [TODAY, TODAY + timedelta(days=1), TODAY + timedelta(days=2)]
     with pytest.raises(ValueError):
         spread(3, 0, TODAY)
+
+
+def test_fill_puts_cards_where_the_limit_leaves_room_at_most_half_of_it_a_day():
+    today = date(2026, 3, 2)
+    load = {today: 90, today + timedelta(days=1): 20}
+    days = backlog.fill(130, today, load, limit=100)
+    assert days.count(today) == 10  # 90 already due: room for 10
+    assert days.count(today + timedelta(days=1)) == 50  # half the limit, though 80 would fit
+    assert days.count(today + timedelta(days=2)) == 50
+    assert days.count(today + timedelta(days=3)) == 20
+    assert days == sorted(days)
+    assert backlog.fill(0, today, {}, 100) == []
