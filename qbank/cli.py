@@ -125,6 +125,8 @@ def seed(logins_file: Path | None, history_days: int) -> None:
             f"Added {report.classmates} demo classmates who gave "
             f"{report.classmate_answers} answers over the past {history_days} days."
         )
+    if report.assigned_block:
+        click.echo(f"Set the demo cohort a block, {report.assigned_block!r}; 5 classmates took it.")
     if report.logins:
         path = logins_file or Path(current_app.instance_path) / "demo-logins.txt"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from qbank.extensions import db
 from qbank.models import (
+    BlockAssignment,
     Cohort,
     Enrollment,
     Membership,
@@ -16,6 +17,7 @@ from qbank.models import (
 )
 from qbank.services import gamification
 from qbank.services.accounts import find_user_by_email
+from qbank.services.practice import assignments
 from qbank.services.seed import DEMO_CLASSMATES
 from tests.projection_helpers import snapshot
 
@@ -215,3 +217,14 @@ def test_create_user_refuses_a_common_password(runner):
     assert result.exit_code != 0
     assert "That password is on a list of common passwords." in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_the_demo_cohort_has_a_block_its_classmates_took(runner, tmp_path):
+    runner.invoke(args=["seed", "--logins-file", str(tmp_path / "l.txt"), "--history-days", "3"])
+    assignment = db.session.scalar(sa.select(BlockAssignment))
+    assert assignment is not None and assignment.title == "Week 1: cardiovascular"
+    report = assignments.class_report(assignment)
+    assert report.completion.done == 5 and report.shown  # the five classmates
+    student = find_user_by_email("student@demo.qbank.test")
+    (line,) = assignments.for_member(student)
+    assert line.assignment.id == assignment.id and line.attempt is None

@@ -1,4 +1,5 @@
-"""Demo data: accounts, a cohort with classmates who have studied, and the sets in ``seeds/``."""
+"""Demo data: accounts, a cohort with classmates who have studied and taken the block
+their faculty set, and the sets in ``seeds/``."""
 
 from __future__ import annotations
 
@@ -11,14 +12,25 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from qbank.domain import answers
+from qbank.domain import practice as practice_rules
 from qbank.domain.scheduling import AGAIN, GOOD
 from qbank.extensions import db
 from qbank.importers import qbank_json
-from qbank.models import BoardWindow, Cohort, QuestionKind, QuestionSet, Role, User, Visibility
-from qbank.services import access, accounts, enrollment, study
+from qbank.models import (
+    BoardWindow,
+    Cohort,
+    QuestionKind,
+    QuestionSet,
+    QuestionVersion,
+    Role,
+    User,
+    Visibility,
+)
+from qbank.services import access, accounts, enrollment, practice, study
 from qbank.services.cohorts import add_faculty, add_member, create_cohort
 from qbank.services.imports import import_questions
 from qbank.services.media import MediaStore
+from qbank.services.practice import assignments
 from qbank.services.question_bank import update_set
 
 DEMO_TIMEZONE = "Europe/London"
@@ -64,6 +76,7 @@ class SeedReport:
     sets_present: list[str] = field(default_factory=list)
     classmates: int = 0
     classmate_answers: int = 0
+    assigned_block: str | None = None  # the block the faculty set the cohort, if made now
 
 
 def _demo_password() -> str:
@@ -95,6 +108,7 @@ def seed_demo(
     student, rep, faculty = (users[account[0]] for account in DEMO_ACCOUNTS[:3])
 
     classmates: list[tuple[Classmate, User]] = []
+    cohort_set: QuestionSet | None = None
     cohort: Cohort | None  # on a second run, found by name: None if renamed or deleted since
     if fresh:
         cohort = create_cohort(DEMO_COHORT, rep, DEMO_TIMEZONE, began)
@@ -135,6 +149,7 @@ def seed_demo(
             parsed, faculty, began, store, visibility=Visibility.PUBLIC, published=True
         ).question_set
         if path.name in DEMO_COHORT_SETS and cohort is not None:
+            cohort_set = question_set
             # Assignment enrols every member, the demo student among them.
             update_set(
                 question_set,
@@ -158,7 +173,66 @@ def seed_demo(
             user, classmate, began, history_days, now, rng, secret
         )
     report.classmates = len(classmates)
+    if history_days and classmates and cohort is not None and cohort_set is not None:
+        report.assigned_block = _assigned_block(
+            faculty, cohort, cohort_set, classmates, began, now, rng
+        )
     return report
+
+
+DEMO_BLOCK = "Week 1: cardiovascular"
+DEMO_BLOCK_QUESTIONS = 10
+
+
+def _assigned_block(
+    faculty: User,
+    cohort: Cohort,
+    question_set: QuestionSet,
+    classmates: list[tuple[Classmate, User]],
+    began: datetime,
+    now: datetime,
+    rng: random.Random,
+) -> str:
+    """The faculty set the cohort a timed block when the class began, due in three days;
+    the classmates take it an hour or two ago, after their study (the log stays in time
+    order): the class report has its five finishers, the demo student a block to do."""
+    set_at = began + timedelta(hours=1)
+    picked, _ = assignments.pickable(question_set.id)
+    assignment = assignments.assign(
+        faculty,
+        cohort,
+        assignments.Spec(
+            title=DEMO_BLOCK,
+            set_id=question_set.id,
+            question_ids=tuple(q.question_id for q in picked[:DEMO_BLOCK_QUESTIONS]),
+            mode=practice_rules.Mode.TIMED,
+            seconds_per_question=90,
+            due_on=assignments.due_day_after(cohort, now, days=3),
+        ),
+        set_at,
+    )
+    for classmate, user in classmates:
+        at = now - timedelta(minutes=rng.randint(60, 110))
+        line = assignments.assigned_to(user, assignment.id)
+        assert line is not None
+        block = assignments.start(user, line, at)
+        for item in block.items:
+            options = db.session.get_one(QuestionVersion, item.question_version_id).options
+            keys = [o["key"] for o in options]
+            right = sorted(answers.correct_keys(options))
+            wrong = [k for k in keys if k not in right] or right
+            chosen = right if rng.random() < classmate.accuracy else [rng.choice(wrong)]
+            seconds = rng.randint(30, 85)
+            at += timedelta(seconds=seconds)
+            practice.save(
+                user,
+                block,
+                item.position,
+                practice.Work(chosen=tuple(chosen[:1]), time_ms=seconds * 1000),
+                at,
+            )
+        practice.end(user, block, at)
+    return assignment.title
 
 
 def _study_since(

@@ -213,6 +213,11 @@ def assign(author: User, cohort: Cohort, spec: Spec, now: datetime) -> BlockAssi
     return assignment
 
 
+def due_day_after(cohort: Cohort, now: datetime, days: int) -> date:
+    """The cohort's calendar day ``days`` after today in its time zone."""
+    return study_day(now, cohort.timezone, 0) + timedelta(days=days)
+
+
 def due_day(assignment: BlockAssignment, cohort: Cohort) -> date:
     """The day the block is due by the end of, in the cohort's time zone."""
     return study_day(assignment.due_at - timedelta(microseconds=1), cohort.timezone, 0)
