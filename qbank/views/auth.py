@@ -206,7 +206,10 @@ def register() -> ResponseReturnValue:
         else:
             login_user(user)
             flash("Welcome to qbank. Your account is ready.", "success")
-            response = redirect(url_for("main.dashboard"))
+            # Where they were going (a cohort's join link, say) survives the sign-up.
+            response = redirect(
+                safe_next_url(request.args.get("next")) or url_for("main.dashboard")
+            )
             _remember_device(response, user.email)
             return response
     return render_template("auth/register.html", form=form)

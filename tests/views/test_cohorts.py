@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -7,6 +8,7 @@ import sqlalchemy as sa
 
 from qbank.extensions import db
 from qbank.models import Cohort, DailyActivity, Membership, User, UserStats
+from qbank.services import cohorts
 from tests.support import PASSWORD, csrf_token
 
 
@@ -214,3 +216,40 @@ def test_the_dashboard_gives_each_cohort_the_students_place(client, auth, cohort
     cohort.board_metric, cohort.accuracy_min_answers = "accuracy", 50
     db.session.commit()
     assert "not ranked yet" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_join_link_survives_signing_up(client, create_user, clock):
+    """A newcomer opens the rep's join link, has no account, creates one, and lands on the
+    join form filled in: one tap and they are in."""
+    rep = create_user(email="rep@example.edu")
+    cohort = cohorts.create_cohort("Year 1", rep, "UTC", clock.now())
+    db.session.commit()
+    link = f"/cohorts/join/{cohort.join_code}"
+
+    to_login = client.get(link)
+    assert to_login.headers["Location"].startswith("/login?next=")
+    login_page = client.get(to_login.headers["Location"]).get_data(as_text=True)
+    sign_up = re.search(r'href="(/register\?next=[^"]+)"', login_page).group(1)
+    sign_up = sign_up.replace("&amp;", "&")
+    data = {
+        "display_name": "Nia New",
+        "email": "nia@example.edu",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+        "csrf_token": csrf_token(client, sign_up),
+    }
+    created = client.post(sign_up, data=data)
+    assert created.headers["Location"] == link
+    form = client.get(client.get(link).headers["Location"]).get_data(as_text=True)
+    assert f'value="{cohort.join_code}"' in form
+    joined = client.post(
+        "/cohorts/join",
+        data={"code": cohort.join_code, "csrf_token": csrf_token(client, "/cohorts/")},
+    )
+    assert joined.status_code == 302
+    newcomer = db.session.scalar(sa.select(User).where(User.email == "nia@example.edu"))
+    assert db.session.scalar(
+        sa.select(Membership.id).where(
+            Membership.user_id == newcomer.id, Membership.cohort_id == cohort.id
+        )
+    )
