@@ -28,7 +28,9 @@ from qbank.models import (
     ReviewLog,
     User,
 )
+from qbank.presentation.words import counted
 from qbank.services import access
+from qbank.services.study import card_seed
 
 # When optimizing opens: FSRS's authors advise 512 or more reviews of cards in review
 # (not learning steps), and a spread of days so that intervals of several lengths are seen.
@@ -66,14 +68,13 @@ class CardHistory:
     # The study day of each answer, aligned with ``reviews`` (empty: not known).
     days: tuple[date, ...] = ()
 
-    def training_items(self, before: date | None = None) -> list[fsrs_rs.FSRSItem]:
+    def training_items(self) -> list[fsrs_rs.FSRSItem]:
         """The optimizer's items: the history up to each answer on a later day than the last.
 
         Each item asks "given what came before, was this answer recalled?"; same-day
         answers stay in the history of later items but are not predicted themselves.
-        With ``before``, only the items predicting an answer before that day.
         """
-        return [item for item, _ in self.dated_items() if before is None or _ < before]
+        return [item for item, _ in self.dated_items()]
 
     def dated_items(self) -> list[tuple[fsrs_rs.FSRSItem, date]]:
         """Each item with the study day of the answer it predicts (``date.min`` if unknown)."""
@@ -156,11 +157,8 @@ def review_history(user: User, until: datetime | None = None) -> list[CardHistor
     return histories
 
 
-def training_items(
-    histories: Iterable[CardHistory], before: date | None = None
-) -> tuple[list[fsrs_rs.FSRSItem], list[int]]:
-    """Return the optimizer's items and, aligned with them, which history each came from
-    (only items predicting an answer before ``before``, if given).
+def training_items(histories: Iterable[CardHistory]) -> tuple[list[fsrs_rs.FSRSItem], list[int]]:
+    """Return the optimizer's items and, aligned with them, which history each came from.
 
     The ids are per history, not per question: the optimizer treats items with the same
     id as prefixes of one sequence.
@@ -168,7 +166,7 @@ def training_items(
     items: list[fsrs_rs.FSRSItem] = []
     ids: list[int] = []
     for index, history in enumerate(histories):
-        card_items = history.training_items(before)
+        card_items = history.training_items()
         items.extend(card_items)
         ids.extend([index] * len(card_items))
     return items, ids
@@ -277,7 +275,7 @@ def health(user: User) -> list[str]:
     ready = readiness(user)
     if ready.reviews >= MIN_REVIEWS and ready.days < MIN_DAYS:
         warnings.append(
-            f"Your reviews fall on {words_days(ready.days)}; a fit needs {MIN_DAYS} to see "
+            f"Your reviews fall on {counted(ready.days, 'day')}; a fit needs {MIN_DAYS} to see "
             "intervals of several lengths."
         )
     return warnings
@@ -316,12 +314,24 @@ def keep_parameters(user: User, result: TuningResult, now: datetime) -> int:
     return reschedule(user, now)
 
 
-def _holdout_day(histories: Sequence[CardHistory]) -> date | None:
-    """The first study day of the latest ``HOLDOUT_SHARE`` of predicted answers."""
-    days = sorted(day for history in histories for _, day in history.dated_items())
-    if len(days) < 2:
-        return None
-    return days[min(len(days) - 1, int(len(days) * (1 - HOLDOUT_SHARE)))]
+def split_by_time(
+    histories: Sequence[CardHistory],
+) -> tuple[list[fsrs_rs.FSRSItem], list[int], list[fsrs_rs.FSRSItem], date | None]:
+    """The items predicting the earlier answers (with their history ids, for the fit), the
+    items predicting the latest ``HOLDOUT_SHARE`` of them (to judge on), and the first day
+    of those. Each history's items are made once."""
+    dated = [
+        (index, item, day)
+        for index, history in enumerate(histories)
+        for item, day in history.dated_items()
+    ]
+    if len(dated) < 2:
+        return [], [], [], None
+    days = sorted(day for _, _, day in dated)
+    cut = days[min(len(days) - 1, int(len(days) * (1 - HOLDOUT_SHARE)))]
+    earlier = [(index, item) for index, item, day in dated if day < cut]
+    later = [item for _, item, day in dated if day >= cut]
+    return [item for _, item in earlier], [index for index, _ in earlier], later, cut
 
 
 def fit(user: User, now: datetime) -> TuningResult:
@@ -335,15 +345,11 @@ def fit(user: User, now: datetime) -> TuningResult:
         raise TuningError(
             f"Optimizing needs {MIN_REVIEWS} reviews of cards you already know on "
             f"{MIN_DAYS} different days; you have {ready.reviews} on "
-            f"{words_days(ready.days)}. Keep studying and try again."
+            f"{counted(ready.days, 'day')}. Keep studying and try again."
         )
     histories = review_history(user, until=now)
     reviews = sum(len(history.reviews) for history in histories)
-    cut = _holdout_day(histories)
-    items, card_ids = training_items(histories, before=cut)
-    judged = [
-        item for history in histories for item, day in history.dated_items() if cut and day >= cut
-    ]
+    items, card_ids, judged, cut = split_by_time(histories)
     if not items or not judged:
         raise TuningError(
             "Your answers so far fall on too few days to fit on the earlier and judge on "
@@ -376,10 +382,6 @@ def fit(user: User, now: datetime) -> TuningResult:
         judged_on=len(judged),
         judged_from=cut,
     )
-
-
-def words_days(days: int) -> str:
-    return f"{days} day" if days == 1 else f"{days} days"
 
 
 # --- rescheduling -------------------------------------------------------------------------
@@ -421,7 +423,7 @@ def reschedule(user: User, now: datetime) -> int:
         last_day = card.last_review_day or histories[card.question_id].days[-1]
         interval = max(1, round(model.next_interval(state.stability, prefs.desired_retention, 3)))
         interval = min(interval, scheduling.MAXIMUM_INTERVAL_DAYS)
-        seed = f"{user.id}:{card.question_id}:{card.reps}"
+        seed = f"{card_seed(user, card.question_id)}:{card.reps}"  # as the scheduler seeds it
         day = last_day + timedelta(days=scheduling.fuzz_days(interval, seed))
         card.stability, card.difficulty = float(state.stability), float(state.difficulty)
         if day < today:

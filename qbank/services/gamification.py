@@ -10,7 +10,7 @@ them to it.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -323,20 +323,28 @@ def apply_answer(user: User, log: ReviewLog, now: datetime) -> list[str]:
     return apply_answers(user, [log], now)
 
 
-def apply_answers(user: User, logs: Sequence[ReviewLog], now: datetime) -> list[str]:
+def apply_answers(
+    user: User,
+    logs: Sequence[ReviewLog],
+    now: datetime,
+    set_of: Mapping[int, int] | None = None,
+) -> list[str]:
     """Bring the projections up to date with the student's newest answers, flushed and in
     time order (a block's end writes them at once); return the badges they earned.
 
     The projections are loaded and saved once, and each set a first answer falls in is
-    checked for being finished once, whatever the number of answers.
+    checked for being finished once, whatever the number of answers. ``set_of`` (question
+    id: set id) saves looking the questions up, when the caller has it.
     """
     if not logs:
         return []
     new_ids = [log.id for log in logs]
     first_day = min(log.day for log in logs)
     p = _load(user, since=first_day - timedelta(days=WEEK))
-    # Loaded already by the answers, mostly: these are lookups in the session.
-    set_of = {log.question_id: db.session.get_one(Question, log.question_id).set_id for log in logs}
+    if set_of is None:  # one answer, its question loaded already: a lookup in the session
+        set_of = {
+            log.question_id: db.session.get_one(Question, log.question_id).set_id for log in logs
+        }
     sets = SetCatalog([])
     if FINISHED not in p.badges:
         # Only a first answer can finish a set, and only when no live question is left

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from qbank.domain import answers
 from qbank.domain import practice as rules
@@ -44,7 +43,7 @@ from qbank.models import (
 )
 from qbank.services import access
 from qbank.services.cohort_progress import MIN_GROUP_SIZE, assigned_sets
-from qbank.services.practice.builder import CHOICE_KINDS, open_block
+from qbank.services.practice.builder import CHOICE_KINDS, make_block, open_block
 from qbank.services.practice.errors import PracticeError
 from qbank.services.practice.reports import TagScore, by_tag
 
@@ -342,45 +341,29 @@ def start(user: User, assigned: Assigned, now: datetime) -> PracticeBlock:
     assignment = assigned.assignment
     wanted = [q.question_id for q in assignment.questions]
     readable = access.visible_question_ids(user, wanted)
-    versions = dict(
-        db.session.execute(
+    live = set(
+        db.session.scalars(
             _choice_questions(assignment.set_id)
-            .with_only_columns(Question.id, QuestionVersion.id)
+            .with_only_columns(Question.id)
             .where(Question.id.in_(readable))
-        ).all()
+        )
     )
-    chosen = [qid for qid in wanted if qid in versions]
+    chosen = [qid for qid in wanted if qid in live]
     if not chosen:
         raise PracticeError(
             "None of this block's questions is open to you now: ask the faculty member who set it."
         )
-    mode = rules.Mode(assignment.mode)
-    limit = rules.time_limit(mode, len(chosen), assignment.seconds_per_question)
-    block = PracticeBlock(
-        user_id=user.id,
-        mode=mode.value,
-        ordering=rules.Order.RANDOM.value,  # the assignment's order: the same for everyone
+    return make_block(
+        user,
+        chosen,
+        mode=rules.Mode(assignment.mode),
+        ordering=rules.Order.RANDOM,  # the assignment's order: the same for everyone
         seed=0,
         sources={"assignment": assignment.id, "asked": len(wanted)},
-        seconds_per_question=assignment.seconds_per_question if limit is not None else None,
-        time_limit_s=int(limit.total_seconds()) if limit is not None else None,
-        time_used_ms=0,
-        running_since=now,
-        position=1,
-        created_at=now,
+        seconds_per_question=assignment.seconds_per_question,
+        now=now,
         assignment_id=assignment.id,
     )
-    block.items = [
-        BlockItem(position=n, question_id=qid, question_version_id=versions[qid], struck=[])
-        for n, qid in enumerate(chosen, start=1)
-    ]
-    db.session.add(block)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise PracticeError("You have a block in progress: finish or end it first.") from None
-    return block
 
 
 # --- the class's side ---------------------------------------------------------------------

@@ -266,7 +266,7 @@ def _into_log(
         )
     db.session.add_all(logs)
     db.session.flush()
-    gamification.apply_answers(user, logs, now)
+    gamification.apply_answers(user, logs, now, set_of)
     return logs
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -248,7 +249,7 @@ def build(user: User, wanted: Request, now: datetime, seed: int | None = None) -
             f"you asked for {wanted.size}."
         )
     try:
-        limit = rules.time_limit(wanted.mode, wanted.size, wanted.seconds_per_question)
+        rules.time_limit(wanted.mode, wanted.size, wanted.seconds_per_question)
     except ValueError:
         raise PracticeError(
             f"Time per question is {rules.MIN_SECONDS_PER_QUESTION} to "
@@ -270,7 +271,26 @@ def build(user: User, wanted: Request, now: datetime, seed: int | None = None) -
     chosen = rules.choose(
         [(c.question_id, c.first_tag) for c in pool], wanted.size, wanted.order, seed
     )
-    versions = dict(
+    return make_block(
+        user,
+        chosen,
+        mode=wanted.mode,
+        ordering=wanted.order,
+        seed=seed,
+        sources={
+            "sets": list(wanted.set_ids),
+            "tags": list(wanted.tags),
+            "pools": [p.value for p in wanted.pools],
+            "asked": wanted.size,
+        },
+        seconds_per_question=wanted.seconds_per_question,
+        now=now,
+    )
+
+
+def current_versions(question_ids: Sequence[int]) -> dict[int, int]:
+    """Each question's current version id, in one query."""
+    return dict(
         db.session.execute(
             sa.select(Question.id, QuestionVersion.id)
             .join(
@@ -280,30 +300,45 @@ def build(user: User, wanted: Request, now: datetime, seed: int | None = None) -
                     QuestionVersion.number == Question.current_version,
                 ),
             )
-            .where(Question.id.in_(chosen))
+            .where(Question.id.in_(question_ids))
         ).all()
     )
+
+
+def make_block(
+    user: User,
+    question_ids: Sequence[int],
+    *,
+    mode: rules.Mode,
+    ordering: rules.Order,
+    seed: int,
+    sources: dict[str, Any],
+    seconds_per_question: int | None,
+    now: datetime,
+    assignment_id: int | None = None,
+) -> PracticeBlock:
+    """A block of these questions (in this order, each at its current version), its clock
+    running from ``now``; refused if the student has one in progress (a second tab, a
+    double submit). The time per question is checked by the caller."""
+    limit = rules.time_limit(mode, len(question_ids), seconds_per_question)
+    versions = current_versions(question_ids)
     block = PracticeBlock(
         user_id=user.id,
-        mode=wanted.mode.value,
-        ordering=wanted.order.value,
+        mode=mode.value,
+        ordering=ordering.value,
         seed=seed,
-        sources={
-            "sets": list(wanted.set_ids),
-            "tags": list(wanted.tags),
-            "pools": [p.value for p in wanted.pools],
-            "asked": wanted.size,
-        },
-        seconds_per_question=wanted.seconds_per_question if limit is not None else None,
+        sources=sources,
+        seconds_per_question=seconds_per_question if limit is not None else None,
         time_limit_s=int(limit.total_seconds()) if limit is not None else None,
         time_used_ms=0,
         running_since=now,
         position=1,
         created_at=now,
+        assignment_id=assignment_id,
     )
     block.items = [
         BlockItem(position=n, question_id=qid, question_version_id=versions[qid], struck=[])
-        for n, qid in enumerate(chosen, start=1)
+        for n, qid in enumerate(question_ids, start=1)
     ]
     db.session.add(block)
     try:
