@@ -159,6 +159,7 @@ def create_block(cohort_id: int) -> ResponseReturnValue:
     followed = get_followed_cohort(cohort_id)
     form = AssignForm()
     if not form.validate_on_submit():
+        form.form_errors.append("Nothing was set: see the fields marked below.")
         return _assign_page(followed, form, 422)
     set_id = int(form.set.data) if (form.set.data or "").isdigit() else 0
     picked = list(form.question.data or [])

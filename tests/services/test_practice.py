@@ -305,3 +305,10 @@ def test_the_percentile_rests_on_each_peers_first_answers_in_ended_blocks(
     # (3 below + (1 level + 1 self) / 2) / 6 students = 67th
     assert report.percentile == rules.Percentile(rank=67, students=6)
     assert report.peers_needed == 0
+
+
+def test_a_block_from_a_short_pool_is_timed_for_the_questions_it_holds(student, sets, clock):
+    block = build(
+        student, clock, tags=("Renal",), size=40, mode=rules.Mode.TIMED, seconds_per_question=60
+    )
+    assert len(block.items) == 4 and block.time_limit_s == 4 * 60

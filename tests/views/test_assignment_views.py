@@ -51,7 +51,10 @@ def test_the_author_picks_questions_and_sets_a_block(
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BlockAssignment)) == 0
 
     made = set_block(auth, cohort, question_set, ids[:2], all_shown="", title="")
-    assert made.status_code == 422  # no title
+    assert made.status_code == 422  # no title: said at the top of the form and by the field
+    page = made.get_data(as_text=True)
+    assert "Nothing was set: see the fields marked below." in page
+    assert "Give the block a title." in page
     made = set_block(auth, cohort, question_set, [ids[3], ids[1]])
     assert made.status_code == 302
     assignment = db.session.scalar(sa.select(BlockAssignment))
